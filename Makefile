@@ -1,0 +1,45 @@
+# make run: set everything up and serve the site; make test: the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+export FLASK_APP := wsgi.py
+export APP_ENV ?= development
+
+.PHONY: run test install translations chromium migrate data extract
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+translations: install
+	$(BIN)/pybabel -q compile -d translations
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+data: migrate
+	$(BIN)/flask data load
+
+run: translations data
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Debian's Chromium drives the browser tests; Playwright's own download does not work here.
+chromium:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip (and fail under CI=true)"
+
+test: translations chromium
+	APP_ENV=testing $(BIN)/pytest -q -p no:cacheprovider
+	APP_ENV=testing TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
+
+# Refresh the catalogs after changing user-facing strings.
+extract: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --project=Moratorium --copyright-holder="Moratorium contributors" -o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching

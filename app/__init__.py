@@ -1,0 +1,84 @@
+"""Moratorium: a campaign platform for a moratorium on extraditions to the PRC."""
+
+from flask import Flask, g, render_template, request
+from flask_babel import get_locale
+
+from app import config, i18n
+from app.extensions import csrf, db, mail, migrate
+
+
+def create_app(settings=None):
+    """Build the application: configuration, extensions, blueprints, CLI, error pages."""
+    app = Flask(
+        __name__,
+        template_folder=str(config.ROOT / "templates"),
+        static_folder=str(config.ROOT / "static"),
+        instance_path=str(config.INSTANCE),
+    )
+    app.config.update(config.load())
+    app.config.update(settings or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_errorhandlers(app)
+    register_template_context(app)
+    return app
+
+
+def register_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    i18n.init_app(app)
+
+
+def register_blueprints(app):
+    from app.api import bp as api_bp
+    from app.countries import bp as countries_bp
+
+    app.register_blueprint(countries_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.url_value_preprocessor(pop_language)
+    app.url_defaults(add_language)
+    app.extensions["language_endpoints"] = {
+        rule.endpoint for rule in app.url_map.iter_rules() if "lang_code" in rule.arguments
+    }
+
+
+def pop_language(endpoint, values):
+    if values and "lang_code" in values:
+        g.lang_code = values.pop("lang_code")
+
+
+def add_language(endpoint, values):
+    from flask import current_app
+
+    if "lang_code" not in values and endpoint in current_app.extensions["language_endpoints"]:
+        values["lang_code"] = i18n.current_tag()
+
+
+def register_cli(app):
+    from app.treaties.cli import data
+
+    app.cli.add_command(data)
+
+
+def register_errorhandlers(app):
+    def page(error):
+        return render_template("errors/error.html", error=error), error.code
+
+    for code in (400, 404, 405):
+        app.register_error_handler(code, page)
+
+
+def register_template_context(app):
+    @app.context_processor
+    def language_context():
+        tag = i18n.current_tag()
+        return {
+            "lang_tag": tag,
+            "html_lang": i18n.html_lang(tag),
+            "text_direction": get_locale().text_direction,
+            "language_links": i18n.language_links(request),
+        }

@@ -1,0 +1,90 @@
+"""The OpenAPI 3.1 description of the open-data API."""
+
+from app.treaties.status import Verdict
+
+AS_OF = {
+    "name": "as_of", "in": "query", "required": False,
+    "description": "Derive every status as it stood on this date (default: today).",
+    "schema": {"type": "string", "format": "date"},
+}
+ISO2 = {
+    "name": "code", "in": "path", "required": True,
+    "description": "ISO 3166-1 alpha-2 code, any case.",
+    "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+}
+BAD_DATE = {"description": "as_of is not a YYYY-MM-DD date.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def json_response(description, schema):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def csv_response(description):
+    return {"description": description, "content": {"text/csv": {"schema": {"type": "string"}}}}
+
+
+def partial_date():
+    return {"type": ["object", "null"], "properties": {
+        "date": {"type": "string", "description": "YYYY, YYYY-MM or YYYY-MM-DD"},
+        "precision": {"enum": ["year", "month", "day"]}}}
+
+
+def schemas():
+    ref = {"$ref": "#/components/schemas/PartialDate"}
+    sourced = {"sources": {"type": "array", "items": {"type": "string"}}, "notes": {"type": "string"}}
+    return {
+        "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+        "PartialDate": partial_date(),
+        "CountrySummary": {"type": "object", "properties": {
+            "iso2": {"type": "string"}, "name": {"type": "string"},
+            "region": {"type": ["string", "null"], "description": "UN M49 region code"},
+            "status": {"enum": [v.value for v in Verdict] + [None],
+                       "description": "null for the PRC itself, the requesting state"},
+            "as_of": {"type": "string", "format": "date"}, "url": {"type": "string"}}},
+        "Country": {"allOf": [{"$ref": "#/components/schemas/CountrySummary"}, {"type": "object", "properties": {
+            "treaty": {"type": ["object", "null"], "properties": {
+                "signed": {"type": "object", "properties": {"on": ref, "no_later_than": ref, "verified": {"type": "boolean"}}},
+                "in_force": {"type": "object", "properties": {"on": ref, "no_later_than": ref, "verified": {"type": "boolean"}}},
+                "dispute": {"type": ["string", "null"]}, "basis": {"enum": ["sourced", "inferred"]}, **sourced}},
+            "measures": {"type": "array", "items": {"type": "object", "properties": {
+                "key": {"type": "string"}, "kind": {"type": "string"}, "taken_on": ref,
+                "actor": {"type": "string"}, "instrument": {"type": "string"}, **sourced}}},
+            "cases": {"type": "array", "items": {"type": "object", "properties": {
+                "key": {"type": "string"}, "kind": {"type": "string"}, "decided_on": ref,
+                "person": {"type": "string"}, "forum": {"type": "string"}, "outcome": {"type": "string"},
+                "summary": {"type": "string"}, "sources": sourced["sources"]}}}}}]},
+        "Stats": {"type": "object", "properties": {
+            "as_of": {"type": "string", "format": "date"},
+            **{k: {"type": "integer"} for k in ("in_force", "signed", "disputed", "moratoria", "refusals")}}},
+    }
+
+
+def paths():
+    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+    return {
+        "/countries": {"get": {"summary": "Every ISO country with its status", "parameters": [AS_OF],
+            "responses": {"200": json_response("Countries", {"type": "object", "properties": {
+                "countries": {"type": "array", "items": ref("CountrySummary")}}}), "400": BAD_DATE}}},
+        "/countries/{code}": {"get": {"summary": "One country: status, treaty, measures, cases, sources",
+            "parameters": [ISO2, AS_OF], "responses": {"200": json_response("Country", ref("Country")),
+                "400": BAD_DATE, "404": json_response("Not an ISO country code", ref("Error"))}}},
+        "/stats": {"get": {"summary": "Headline figures", "parameters": [AS_OF],
+            "responses": {"200": json_response("Figures", ref("Stats")), "400": BAD_DATE}}},
+        "/countries.csv": {"get": {"summary": "Every country's status as CSV", "parameters": [AS_OF],
+            "responses": {"200": csv_response("iso2,name,region,status,as_of"), "400": BAD_DATE}}},
+        **{f"/{name}.csv": {"get": {"summary": f"The {name} data, in the columns of data/{name}.csv",
+            "responses": {"200": csv_response(f"data/{name}.csv")}}} for name in ("treaties", "measures", "cases")},
+    }
+
+
+def document():
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Moratorium open data", "version": "1",
+                 "description": "Extradition treaties with the PRC, moratorium measures and cases, "
+                                "every fact with its sources. Statuses are derived from the dates."},
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths(),
+        "components": {"schemas": schemas()},
+    }

@@ -1,0 +1,144 @@
+"""Open data: JSON and CSV, each as of any date."""
+
+import csv
+import io
+from datetime import date
+
+from flask import Response, abort, jsonify, request, url_for
+from sqlalchemy import select
+
+from app.api import bp
+from app.api.openapi import document
+from app.countries import geo, services
+from app.extensions import db
+from app.treaties.loader import SPECS, rows_as_csv
+
+
+class BadRequest(Exception):
+    pass
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(error):
+    return jsonify(error=str(error)), 400
+
+
+@bp.errorhandler(404)
+def not_found(error):
+    return jsonify(error="not found"), 404
+
+
+def as_of():
+    """The ?as_of=YYYY-MM-DD date, today by default."""
+    text = request.args.get("as_of")
+    if text is None:
+        return services.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"as_of must be a date written YYYY-MM-DD, not {text!r}") from None
+
+
+def partial(value):
+    return None if value is None else {"date": value.isoformat(), "precision": value.precision}
+
+
+def treaty_json(treaty):
+    if treaty is None:
+        return None
+    return {
+        "signed": {"on": partial(treaty.signed_on), "no_later_than": partial(treaty.signed_by),
+                   "verified": treaty.signed_verified},
+        "in_force": {"on": partial(treaty.in_force_on), "no_later_than": partial(treaty.in_force_by),
+                     "verified": treaty.in_force_verified},
+        "dispute": treaty.dispute,
+        "basis": treaty.basis,
+        "sources": treaty.sources,
+        "notes": treaty.notes,
+    }
+
+
+def summary_json(code, standing, day):
+    return {
+        "iso2": code,
+        "name": geo.name(code, "en"),
+        "region": geo.region(code),
+        "status": standing.verdict.value if standing else None,
+        "as_of": day.isoformat(),
+        "url": url_for("api.country", code=code.lower(), _external=True),
+    }
+
+
+@bp.get("/countries")
+def countries():
+    day = as_of()
+    world = services.world(day)
+    return jsonify(countries=[summary_json(c, s, day) for c, s in world.standings.items()])
+
+
+@bp.get("/countries/<code>")
+def country(code):
+    if not geo.exists(code.upper()):
+        abort(404)
+    day = as_of()
+    found = services.country(code.upper(), day)
+    return jsonify(
+        **summary_json(found.code, found.standing, day),
+        treaty=treaty_json(found.treaty),
+        measures=[measure_json(m) for m in found.measures],
+        cases=[case_json(c) for c in found.cases],
+    )
+
+
+def measure_json(measure):
+    return {"key": measure.key, "kind": measure.kind, "taken_on": partial(measure.taken_on),
+            "actor": measure.actor, "instrument": measure.instrument,
+            "sources": measure.sources, "notes": measure.notes}
+
+
+def case_json(case):
+    return {"key": case.key, "kind": case.kind, "decided_on": partial(case.decided_on),
+            "person": case.person, "forum": case.forum, "outcome": case.outcome,
+            "summary": case.summary, "sources": case.sources}
+
+
+@bp.get("/stats")
+def stats():
+    day = as_of()
+    figures = services.world(day).figures
+    return jsonify(as_of=day.isoformat(), **vars(figures))
+
+
+@bp.get("/countries.csv")
+def countries_csv():
+    day = as_of()
+    world = services.world(day)
+    header = ["iso2", "name", "region", "status", "as_of"]
+    rows = [[c, geo.name(c, "en"), geo.region(c) or "", s.verdict.value, day.isoformat()]
+            for c, s in world.standings.items()]
+    return csv_response("countries.csv", header, rows)
+
+
+@bp.get("/<any(treaties, measures, cases):name>.csv")
+def dataset_csv(name):
+    """The data as loaded, in the same columns as data/, so it can be loaded again."""
+    spec = SPECS[f"{name}.csv"]
+    objects = db.session.scalars(select(spec.model).order_by(spec.model.id)).all()
+    return csv_response(f"{name}.csv", *rows_as_csv(f"{name}.csv", objects))
+
+
+def csv_response(filename, header, rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())

@@ -1,0 +1,73 @@
+"""Settings from the environment, with safe defaults for a laptop."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not allow the application to start safely."""
+
+
+def database_url(env=os.environ):
+    """The SQLAlchemy URL: DATABASE_URL, else SQLite in instance/."""
+    url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'moratorium.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def development_secret_key():
+    """A key generated once per checkout and kept in instance/, so sessions survive restarts."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def mail_settings(env):
+    """Flask-Mail's MAIL_* names, taken as they are from the environment."""
+    return {
+        "MAIL_SERVER": env.get("MAIL_SERVER"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", 25)),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes"},
+        "MAIL_USE_SSL": env.get("MAIL_USE_SSL", "").lower() in {"1", "true", "yes"},
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Moratorium <noreply@localhost>"),
+    }
+
+
+def load(env=os.environ):
+    """The configuration for APP_ENV (production unless told otherwise)."""
+    app_env = env.get("APP_ENV", "production")
+    if app_env not in {"production", "development", "testing"}:
+        raise ConfigError(f"APP_ENV must be production, development or testing, not {app_env!r}")
+    secret = env.get("SECRET_KEY")
+    if not secret:
+        if app_env == "production":
+            raise ConfigError("SECRET_KEY is not set: production refuses to start without one")
+        secret = development_secret_key()
+    return {
+        "APP_ENV": app_env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url(env),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TESTING": app_env == "testing",
+        "SESSION_COOKIE_SECURE": app_env == "production",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "LANGUAGES": {"en": "en", "zh-hans": "zh_Hans"},
+        "DEFAULT_LANGUAGE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "DATA_DIR": str(ROOT / "data"),
+        "CORRECTIONS_EMAIL": env.get("CORRECTIONS_EMAIL", "corrections@moratorium.example"),
+        **mail_settings(env),
+    }

@@ -1,0 +1,49 @@
+"""Which countries exist, what they are called and where they are: ISO 3166 and CLDR."""
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import pycountry
+from babel import Locale
+
+REQUESTING_STATE = "CN"  # the People's Republic of China: every page is about extradition to it
+REGIONS = ("002", "019", "142", "150", "009")  # UN M49: Africa, Americas, Asia, Europe, Oceania
+REGIONS_FILE = Path(__file__).resolve().parents[2] / "data" / "regions.csv"
+
+
+@cache
+def codes():
+    """Every ISO 3166-1 alpha-2 code."""
+    return tuple(sorted(c.alpha_2 for c in pycountry.countries))
+
+
+def counterparts():
+    """Every ISO code but the requesting state's: the countries a status is derived for."""
+    return tuple(c for c in codes() if c != REQUESTING_STATE)
+
+
+def exists(code):
+    return code in _code_set()
+
+
+@cache
+def _code_set():
+    return frozenset(codes())
+
+
+@cache
+def regions():
+    """ISO code -> UN M49 region code, from data/regions.csv."""
+    with open(REGIONS_FILE, newline="", encoding="utf-8") as handle:
+        return {row["iso2"]: row["region"] for row in csv.DictReader(handle)}
+
+
+def region(code):
+    return regions().get(code) or None
+
+
+def name(code, locale):
+    """The country's (or region's) name in `locale`, from CLDR."""
+    return Locale.parse(locale).territories.get(code) or pycountry.countries.get(alpha_2=code).name
+

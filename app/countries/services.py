@@ -1,0 +1,108 @@
+"""The read side: what the public pages and the API show, as of a date."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.countries import geo
+from app.countries.labels import MEASURES
+from app.extensions import db
+from app.treaties.dates import PartialDate
+from app.treaties.models import Case, Measure, Treaty
+from app.treaties.status import figures, standing, standings
+
+
+def today():
+    return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated line of a timeline."""
+
+    when: PartialDate | None
+    title: str
+    iso2: str
+    sources: list = field(default_factory=list)
+    verified: bool = True
+    bound: bool = False  # the date is a "no later than" bound, not the day itself
+    case: Case | None = None
+
+    @property
+    def sort_key(self):
+        return self.when.start if self.when else date.min
+
+
+@dataclass
+class World:
+    """Every country's standing at one date, with the headline figures."""
+
+    day: date
+    standings: dict
+    figures: object
+    measures: list
+    cases: list
+
+
+def world(day):
+    """Standings of all ISO countries at `day`."""
+    treaties = db.session.scalars(select(Treaty)).all()
+    measures = db.session.scalars(select(Measure)).all()
+    cases = db.session.scalars(select(Case)).all()
+    all_standings = standings(treaties, measures, day, geo.counterparts())
+    return World(day, all_standings, figures(all_standings, cases, day), measures, cases)
+
+
+@dataclass
+class Country:
+    """Everything the country page shows."""
+
+    code: str
+    standing: object | None  # None for the requesting state itself
+    treaty: Treaty | None
+    measures: list
+    cases: list
+    timeline: list
+
+
+def country(code, day):
+    """One country's standing, timeline and cases at `day`."""
+    treaty = db.session.scalar(select(Treaty).where(Treaty.iso2 == code))
+    measures = db.session.scalars(select(Measure).where(Measure.iso2 == code)).all()
+    cases = db.session.scalars(select(Case).where(Case.iso2 == code)).all()
+    cases = sorted(cases, key=lambda c: c.decided_on.start if c.decided_on else date.min, reverse=True)
+    events = treaty_events(treaty) + [measure_event(m) for m in measures]
+    events.sort(key=lambda e: e.sort_key)
+    found = None if code == geo.REQUESTING_STATE else standing(treaty, measures, day)
+    return Country(code, found, treaty, measures, cases, events)
+
+
+def treaty_events(treaty):
+    """Signed and in force, each with its precision, verification and bounds."""
+    if treaty is None:
+        return []
+    events = []
+    for on, by, verified, title in (
+        (treaty.signed_on, treaty.signed_by, treaty.signed_verified, _l("Treaty signed")),
+        (treaty.in_force_on, treaty.in_force_by, treaty.in_force_verified, _l("Treaty in force")),
+    ):
+        if on or by:
+            events.append(Event(on or by, title, treaty.iso2, treaty.sources, verified, on is None))
+    return events
+
+
+def measure_event(measure):
+    return Event(measure.taken_on, MEASURES[measure.kind], measure.iso2, measure.sources)
+
+
+def latest_developments(world, limit=6):
+    """The most recent dated measures and cases, newest first."""
+    events = [measure_event(m) for m in world.measures if m.taken_on]
+    events += [case_event(c) for c in world.cases if c.decided_on]
+    return sorted(events, key=lambda e: e.sort_key, reverse=True)[:limit]
+
+
+def case_event(case):
+    return Event(case.decided_on, case.forum, case.iso2, case.sources, case=case)

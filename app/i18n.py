@@ -1,0 +1,95 @@
+"""Languages in URLs: /<tag>/..., negotiated from Accept-Language at /."""
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from flask import current_app, g, request
+from werkzeug.routing import BaseConverter
+
+from app.extensions import babel
+
+
+def languages():
+    """URL tag -> Babel locale identifier, for every shipped language."""
+    return current_app.config["LANGUAGES"]
+
+
+class LanguageConverter(BaseConverter):
+    """Matches only the shipped language tags, so /xx/ is a plain 404."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map)
+        self.regex = "[a-z]{2,3}(?:-[a-z]{4})?"
+
+    def to_python(self, value):
+        from werkzeug.routing import ValidationError
+
+        if value not in languages():
+            raise ValidationError()
+        return value
+
+
+def tag_from_path():
+    """The language tag a path starts with, if it is a shipped one."""
+    first = request.path.strip("/").split("/", 1)[0]
+    return first if first in languages() else None
+
+
+def current_tag():
+    return g.get("lang_code") or (tag_from_path() if request else None) or negotiate()
+
+
+def select_locale():
+    return languages()[current_tag()]
+
+
+def maximized(identifier):
+    """(language, script) of a locale, filling in the script CLDR expects (zh-TW -> Hant)."""
+    try:
+        locale = Locale.parse(identifier, sep="-" if "-" in identifier else "_")
+    except (ValueError, UnknownLocaleError):
+        return None
+    if locale.script:
+        return locale.language, locale.script
+    likely = get_global("likely_subtags")
+    for key in (f"{locale.language}_{locale.territory}", locale.language):
+        if key in likely:
+            return locale.language, Locale.parse(likely[key]).script
+    return locale.language, None
+
+
+def negotiate():
+    """The best shipped tag for the request's Accept-Language, else the default."""
+    shipped = {maximized(identifier): tag for tag, identifier in languages().items()}
+    by_language = {language: tag for (language, _), tag in reversed(list(shipped.items()))}
+    for wanted, _quality in request.accept_languages if request else ():
+        found = maximized(wanted.replace("_", "-"))
+        if found in shipped:
+            return shipped[found]
+        if found and found[0] in by_language:
+            return by_language[found[0]]
+    return current_app.config["DEFAULT_LANGUAGE"]
+
+
+def html_lang(tag):
+    """The BCP 47 form for <html lang>: zh-hans -> zh-Hans."""
+    return str(Locale.parse(languages()[tag])).replace("_", "-")
+
+
+def init_app(app):
+    app.url_map.converters["lang"] = LanguageConverter
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def language_links(request):
+    """(tag, native name, URL of this page in that language) for the switcher and hreflang."""
+    from flask import url_for
+
+    endpoint = request.endpoint if request.url_rule and "lang_code" in request.url_rule.arguments else None
+    links = []
+    for tag, identifier in languages().items():
+        if endpoint:
+            url = url_for(endpoint, **{**request.args.to_dict(), **request.view_args, "lang_code": tag})
+        else:
+            url = url_for("countries.home", lang_code=tag)
+        links.append((tag, html_lang(tag), Locale.parse(identifier).display_name, url))
+    return links

@@ -1,0 +1,47 @@
+"""Configuration from the environment, with safe defaults."""
+
+import pytest
+
+from app import config
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    with pytest.raises(config.ConfigError, match="SECRET_KEY"):
+        config.load({"APP_ENV": "production"})
+
+
+def test_production_is_the_default():
+    with pytest.raises(config.ConfigError):
+        config.load({})
+
+
+def test_development_generates_a_key_once_and_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "INSTANCE", tmp_path)
+    first = config.load({"APP_ENV": "development"})["SECRET_KEY"]
+    second = config.load({"APP_ENV": "development"})["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("given, used", [
+    ("postgres://u:p@db/x", "postgresql+psycopg://u:p@db/x"),
+    ("postgresql://u@db/x", "postgresql+psycopg://u@db/x"),
+    ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+])
+def test_database_url_from_the_environment(given, used):
+    assert config.database_url({"DATABASE_URL": given}) == used
+
+
+def test_sqlite_in_instance_by_default():
+    assert config.database_url({}) == f"sqlite:///{config.INSTANCE / 'moratorium.db'}"
+
+
+def test_mail_settings_use_flask_mails_names():
+    settings = config.load({"APP_ENV": "testing", "SECRET_KEY": "x", "MAIL_SERVER": "smtp.example",
+                            "MAIL_PORT": "587", "MAIL_USE_TLS": "true"})
+    assert (settings["MAIL_SERVER"], settings["MAIL_PORT"], settings["MAIL_USE_TLS"]) == ("smtp.example", 587, True)
+
+
+def test_an_unknown_app_env_is_refused():
+    with pytest.raises(config.ConfigError, match="APP_ENV"):
+        config.load({"APP_ENV": "staging", "SECRET_KEY": "x"})

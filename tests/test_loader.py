@@ -1,0 +1,129 @@
+"""`flask data load`: validated, idempotent, all or nothing."""
+
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.treaties.models import Case, Measure, Treaty
+
+
+@pytest.fixture
+def data_copy(tmp_path, data_dir):
+    """A writable copy of data/ and a helper to edit one of its lines."""
+    for name in ("treaties.csv", "measures.csv", "cases.csv"):
+        shutil.copy(data_dir / name, tmp_path / name)
+
+    def edit(name, line, old, new):
+        path = tmp_path / name
+        lines = path.read_text(encoding="utf-8").split("\n")
+        assert old in lines[line - 1], lines[line - 1]
+        lines[line - 1] = lines[line - 1].replace(old, new, 1)
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+    return tmp_path, edit
+
+
+def load(app, directory):
+    return app.test_cli_runner().invoke(args=["data", "load", "--dir", str(directory)])
+
+
+def snapshot(app):
+    """Every row of every table, as plain values, to compare before and after."""
+    with app.app_context():
+        return {
+            model.__tablename__: sorted(
+                tuple(str(getattr(row, c.key)) for c in model.__table__.columns if c.key != "updated_at")
+                for row in db.session.scalars(select(model))
+            )
+            for model in (Treaty, Measure, Case)
+        }
+
+
+def test_loading_twice_changes_nothing_the_second_time(empty_app, data_dir):
+    first = load(empty_app, data_dir)
+    assert first.exit_code == 0, first.output
+    assert "treaties.csv: 61 created" in first.output
+    before = snapshot(empty_app)
+    second = load(empty_app, data_dir)
+    assert second.exit_code == 0
+    assert "treaties.csv: 0 created, 0 updated, 61 unchanged" in second.output
+    assert snapshot(empty_app) == before
+
+
+def test_a_changed_row_is_updated_not_duplicated(empty_app, data_copy):
+    directory, edit = data_copy
+    load(empty_app, directory)
+    edit("treaties.csv", 2, "1995-06-26", "1995-06-27")
+    result = load(empty_app, directory)
+    assert "treaties.csv: 0 created, 1 updated, 60 unchanged" in result.output
+    with empty_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Treaty)) == 61
+        russia = db.session.scalar(select(Treaty).where(Treaty.iso2 == "RU"))
+        assert str(russia.signed_on) == "1995-06-27"
+
+
+BAD_ROWS = [
+    ("treaties.csv", 2, "1995-06-26", "1995-13-26", "treaties.csv, line 2, column signed_on: '1995-13-26' is not a date"),
+    ("treaties.csv", 3, "BY,", "QQ,", "treaties.csv, line 3, column iso2: 'QQ' is not an ISO 3166-1 alpha-2 country code"),
+    ("treaties.csv", 3, "BY,", "RU,", "treaties.csv, line 3, column iso2: duplicate of line 2"),
+    ("treaties.csv", 5, "http://iolaw.cssn.cn/zxzp/200311/t20031103_4587334.shtml", "", "treaties.csv, line 5, column sources: every row needs at least one source"),
+    ("treaties.csv", 2, ",yes,,1997", ",perhaps,,1997", "treaties.csv, line 2, column signed_verified: 'perhaps' is neither yes nor no"),
+    ("measures.csv", 2, "ratification_withdrawn", "withdrawn_quietly", "measures.csv, line 2, column kind: 'withdrawn_quietly' is not one of"),
+    ("measures.csv", 3, "ca-2020-hk-suspended,", "au-2017-ratification-withdrawn,", "measures.csv, line 3, column key: duplicate of line 2"),
+    ("cases.csv", 2, "2019-07-09", "09/07/2019", "cases.csv, line 2, column decided_on: '09/07/2019' is not a date"),
+    ("cases.csv", 1, "outcome", "result", "cases.csv, line 1, column outcome: column is missing"),
+]
+
+
+@pytest.mark.parametrize("name, line, old, new, message", BAD_ROWS)
+def test_a_bad_row_stops_the_load_and_changes_nothing(empty_app, data_copy, data_dir, name, line, old, new, message):
+    directory, edit = data_copy
+    assert load(empty_app, data_dir).exit_code == 0
+    before = snapshot(empty_app)
+    # A good change elsewhere must not land either: the load is one transaction.
+    edit("treaties.csv", 21, "2003-11-03", "2003-11-04") if name != "treaties.csv" else None
+    edit(name, line, old, new)
+    result = load(empty_app, directory)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Nothing was loaded" in result.output
+    assert snapshot(empty_app) == before
+
+
+def test_a_bad_row_on_an_empty_database_leaves_it_empty(empty_app, data_copy):
+    directory, edit = data_copy
+    edit("cases.csv", 21, ",1997,", ",1997-02-30,")
+    assert load(empty_app, directory).exit_code == 1
+    assert snapshot(empty_app) == {"treaties": [], "measures": [], "cases": []}
+
+
+def test_a_missing_file_is_named(empty_app, data_copy):
+    directory, _ = data_copy
+    (directory / "cases.csv").unlink()
+    result = load(empty_app, directory)
+    assert result.exit_code == 1 and "cases.csv" in result.output and "file not found" in result.output
+
+
+def test_every_fact_loaded_keeps_its_sources(app):
+    with app.app_context():
+        for model in (Treaty, Measure, Case):
+            assert all(row.sources for row in db.session.scalars(select(model)))
+
+
+def test_unverified_dates_and_bounds_survive_the_load(app):
+    with app.app_context():
+        angola = db.session.scalar(select(Treaty).where(Treaty.iso2 == "AO"))
+        mongolia = db.session.scalar(select(Treaty).where(Treaty.iso2 == "MN"))
+    assert angola.in_force_on is None and angola.in_force_by.isoformat() == "2018-10"
+    assert mongolia.signed_verified is False and mongolia.in_force_verified is False
+
+
+def test_models_and_migrations_agree(empty_app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with empty_app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []

@@ -1,0 +1,54 @@
+"""Every shipped catalog translates every string the code uses, placeholders intact."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+CATALOGS = sorted((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+
+
+@pytest.fixture(scope="module")
+def code_strings(tmp_path_factory):
+    """The message ids extracted from the code and templates right now."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-o", str(pot), str(ROOT)]
+    )
+    with open(pot, "rb") as handle:
+        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+
+
+def catalog(path):
+    with open(path, "rb") as handle:
+        return read_po(handle)
+
+
+def test_the_shipped_languages_have_catalogs(app):
+    shipped = {identifier for identifier in app.config["LANGUAGES"].values() if identifier != "en"}
+    assert {path.parts[-3] for path in CATALOGS} == shipped
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.parts[-3])
+def test_catalog_is_complete_and_current(path, code_strings):
+    messages = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog(path) if m.id}
+    assert code_strings - set(messages) == set(), "catalog is older than the code: run make extract"
+    untranslated = [i for i, m in messages.items() if i in code_strings and (m.fuzzy or not all(
+        m.string if isinstance(m.string, tuple) else [m.string]))]
+    assert untranslated == []
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.parts[-3])
+def test_placeholders_survive_translation(path):
+    for message in catalog(path):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for string in strings:
+            assert set(PLACEHOLDER.findall(string)) == wanted, (message.id, string)
