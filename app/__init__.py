@@ -17,6 +17,7 @@ def create_app(settings=None):
     )
     app.config.update(config.load())
     app.config.update(settings or {})
+    config.INSTANCE.mkdir(exist_ok=True)  # SQLite cannot create the folder of its file
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
