@@ -71,3 +71,15 @@ def test_the_home_map_links_to_a_filtered_country_list(page, live_server):
     page.locator(".legend a").filter(has_text="Treaty in force").click()
     assert "status=in_force" in page.url
     assert page.locator("table.countries tbody tr").count() > 40
+
+
+def test_keyboard_users_can_skip_to_content_and_filter_by_label(page, live_server):
+    page.goto(f"{live_server}/en/countries/")
+    page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    assert skip.inner_text() == "Skip to content" and skip.is_visible()
+    page.get_by_label("Status").select_option("disputed")
+    page.get_by_label("Region").select_option("150")
+    page.get_by_role("button", name="Filter").press("Enter")
+    page.wait_for_url("**status=disputed&region=150")
+    assert page.locator("table.countries tbody th").all_inner_texts() == ["Austria"]
