@@ -142,3 +142,11 @@ def test_china_is_the_requesting_state_not_a_country_without_treaty(client):
     assert "The requesting state" in html
     assert "No treaty, but extradition still possible" not in html
     assert 'class="is-origin"' in client.get("/en/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/en/", "/en/countries/", "/en/countries/au", "/en/methodology"])
+def test_pages_load_nothing_from_other_sites(client, path):
+    html = client.get(path).get_data(as_text=True)
+    assert "<script" not in html and "<iframe" not in html
+    assert not re.search(r'<(link|img)(?![^>]+rel="alternate")[^>]+(href|src)="(https?:)?//', html)
+    assert '<link rel="alternate" hreflang="zh-Hans" href="http://localhost/zh-hans/' in html
