@@ -1,10 +1,10 @@
 """Moratorium: a campaign platform for a moratorium on extraditions to the PRC."""
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import get_locale
 
 from app import config, i18n
-from app.extensions import csrf, db, mail, migrate
+from app.extensions import cache, csrf, db, mail, migrate
 
 
 def create_app(settings=None):
@@ -31,12 +31,16 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)
+    cache.init_app(app)
     i18n.init_app(app)
 
 
 def register_blueprints(app):
     from app.api import bp as api_bp
     from app.countries import bp as countries_bp
+    from app.countries.geo import CountryConverter
+
+    app.url_map.converters["country"] = CountryConverter
 
     app.register_blueprint(countries_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -53,8 +57,6 @@ def pop_language(endpoint, values):
 
 
 def add_language(endpoint, values):
-    from flask import current_app
-
     if "lang_code" not in values and endpoint in current_app.extensions["language_endpoints"]:
         values["lang_code"] = i18n.current_tag()
 
@@ -67,6 +69,8 @@ def register_cli(app):
 
 def register_errorhandlers(app):
     def page(error):
+        if request.path.startswith("/api/"):
+            return jsonify(error=error.name.lower()), error.code
         return render_template("errors/error.html", error=error), error.code
 
     for code in (400, 404, 405):

@@ -63,11 +63,19 @@ def load(env=os.environ):
         "TESTING": app_env == "testing",
         "SESSION_COOKIE_SECURE": app_env == "production",
         "SESSION_COOKIE_HTTPONLY": True,
+        # Host names the site answers to (comma-separated); others get a 400. Set it in production.
+        "TRUSTED_HOSTS": [h.strip() for h in env["TRUSTED_HOSTS"].split(",")] if env.get("TRUSTED_HOSTS") else None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "LANGUAGES": {"en": "en", "zh-hans": "zh_Hans"},
         "DEFAULT_LANGUAGE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "DATA_DIR": str(ROOT / "data"),
+        # Rendered public pages; SimpleCache is per process, RedisCache is shared.
+        "CACHE_TYPE": env.get("CACHE_TYPE", "SimpleCache"),
+        "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL"),
+        "CACHE_DEFAULT_TIMEOUT": int(env.get("CACHE_DEFAULT_TIMEOUT", 3600)),
+        # How stale, in seconds, another process's data change may look on cached pages.
+        "PAGE_REVISION_TTL": float(env.get("PAGE_REVISION_TTL", 1)),
         "CORRECTIONS_EMAIL": env.get("CORRECTIONS_EMAIL", "corrections@moratorium.example"),
         **mail_settings(env),
     }

@@ -1,6 +1,7 @@
 """Extension objects, created unbound and initialised in create_app()."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +27,4 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
+cache = Cache()

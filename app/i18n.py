@@ -3,7 +3,8 @@
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from flask import current_app, g, request
-from werkzeug.routing import BaseConverter
+from flask import url_for
+from werkzeug.routing import BaseConverter, ValidationError
 
 from app.extensions import babel
 
@@ -21,8 +22,6 @@ class LanguageConverter(BaseConverter):
         self.regex = "[a-z]{2,3}(?:-[a-z]{4})?"
 
     def to_python(self, value):
-        from werkzeug.routing import ValidationError
-
         if value not in languages():
             raise ValidationError()
         return value
@@ -35,10 +34,12 @@ def tag_from_path():
 
 
 def current_tag():
+    """The language of this request: from its URL, else negotiated."""
     return g.get("lang_code") or (tag_from_path() if request else None) or negotiate()
 
 
 def select_locale():
+    """Flask-Babel's locale selector."""
     return languages()[current_tag()]
 
 
@@ -81,14 +82,14 @@ def init_app(app):
 
 
 def language_links(request):
-    """(tag, native name, URL of this page in that language) for the switcher and hreflang."""
-    from flask import url_for
-
+    """(tag, BCP 47 tag, native name, URL of this page in that language), for every language."""
+    # Query arguments starting with _ are url_for's own (_external, _method...): never pass them on.
+    args = {k: v for k, v in request.args.items() if not k.startswith("_")}
     endpoint = request.endpoint if request.url_rule and "lang_code" in request.url_rule.arguments else None
     links = []
     for tag, identifier in languages().items():
         if endpoint:
-            url = url_for(endpoint, **{**request.args.to_dict(), **request.view_args, "lang_code": tag})
+            url = url_for(endpoint, **{**args, **request.view_args, "lang_code": tag})
         else:
             url = url_for("countries.home", lang_code=tag)
         links.append((tag, html_lang(tag), Locale.parse(identifier).display_name, url))

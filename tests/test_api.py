@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -80,10 +81,26 @@ def test_openapi_describes_every_api_route(app, client):
     assert document["openapi"].startswith("3.")
     described = set(document["paths"])
     routes = {
-        rule.rule.removeprefix("/api/v1").replace("<code>", "{code}")
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
         for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
     }
     routes.discard("/openapi.json")
     routes.discard("/<any(treaties, measures, cases):name>.csv")
     routes |= {"/treaties.csv", "/measures.csv", "/cases.csv"}
     assert described == routes
+
+
+@pytest.mark.parametrize("method, path, status, error", [
+    ("get", "/api/v1/nothing-here", 404, "not found"),
+    ("get", "/api/v1/countries/%C3%9F", 404, "not found"),
+    ("post", "/api/v1/stats", 405, "method not allowed"),
+])
+def test_api_errors_are_json(client, method, path, status, error):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    assert response.get_json() == {"error": error}
+
+
+@pytest.mark.parametrize("almost", ["20220131", "2022-W05-1", "2022-01-31T00:00"])
+def test_as_of_accepts_only_the_documented_form(client, almost):
+    assert client.get(f"/api/v1/stats?as_of={almost}").status_code == 400

@@ -150,3 +150,28 @@ def test_pages_load_nothing_from_other_sites(client, path):
     assert "<script" not in html and "<iframe" not in html
     assert not re.search(r'<(link|img)(?![^>]+rel="alternate")[^>]+(href|src)="(https?:)?//', html)
     assert '<link rel="alternate" hreflang="zh-Hans" href="http://localhost/zh-hans/' in html
+
+
+@pytest.mark.parametrize("query", ["?_method=POST", "?_external=1", "?_anchor=x&utm_source=mail", "?status=in_force&_scheme=ftp"])
+def test_made_up_query_arguments_are_harmless(client, query):
+    response = client.get(f"/en/countries/{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'href="http://localhosthttp' not in html and "ftp:" not in html
+
+
+@pytest.mark.parametrize("path", ["/en/countries/%C3%9F", "/en/countries/%C4%B1e", "/en/countries/s", "/en/countries/swe"])
+def test_only_ascii_iso_codes_name_countries(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_head_and_post_get_sensible_answers(client):
+    assert client.head("/en/countries/se").status_code == 200
+    response = client.post("/en/countries/se")
+    assert response.status_code == 405 and "<html" in response.get_data(as_text=True)
+
+
+def test_translated_sentences_keep_their_own_punctuation(client):
+    html = client.get("/zh-hans/countries/au").get_data(as_text=True)
+    assert '撤回对条约的批准（<time datetime="2017-03-28">2017年3月28日</time>）' in html
+    assert "法院裁决：" in client.get("/zh-hans/").get_data(as_text=True)

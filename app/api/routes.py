@@ -2,9 +2,10 @@
 
 import csv
 import io
+import re
 from datetime import date
 
-from flask import Response, abort, jsonify, request, url_for
+from flask import Response, jsonify, request, url_for
 from sqlalchemy import select
 
 from app.api import bp
@@ -12,6 +13,9 @@ from app.api.openapi import document
 from app.countries import geo, services
 from app.extensions import db
 from app.treaties.loader import SPECS, rows_as_csv
+
+
+AS_OF = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class BadRequest(Exception):
@@ -23,17 +27,14 @@ def bad_request(error):
     return jsonify(error=str(error)), 400
 
 
-@bp.errorhandler(404)
-def not_found(error):
-    return jsonify(error="not found"), 404
-
-
 def as_of():
     """The ?as_of=YYYY-MM-DD date, today by default."""
     text = request.args.get("as_of")
     if text is None:
         return services.today()
     try:
+        if not AS_OF.fullmatch(text):
+            raise ValueError
         return date.fromisoformat(text)
     except ValueError:
         raise BadRequest(f"as_of must be a date written YYYY-MM-DD, not {text!r}") from None
@@ -76,10 +77,8 @@ def countries():
     return jsonify(countries=[summary_json(c, s, day) for c, s in world.standings.items()])
 
 
-@bp.get("/countries/<code>")
+@bp.get("/countries/<country:code>")
 def country(code):
-    if not geo.exists(code.upper()):
-        abort(404)
     day = as_of()
     found = services.country(code.upper(), day)
     return jsonify(
@@ -114,8 +113,8 @@ def countries_csv():
     day = as_of()
     world = services.world(day)
     header = ["iso2", "name", "region", "status", "as_of"]
-    rows = [[c, geo.name(c, "en"), geo.region(c) or "", s.verdict.value, day.isoformat()]
-            for c, s in world.standings.items()]
+    summaries = (summary_json(c, s, day) for c, s in world.standings.items())
+    rows = [[summary[h] or "" for h in header] for summary in summaries]
     return csv_response("countries.csv", header, rows)
 
 

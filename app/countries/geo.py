@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pycountry
 from babel import Locale
+from werkzeug.routing import BaseConverter, ValidationError
 
 REQUESTING_STATE = "CN"  # the People's Republic of China: every page is about extradition to it
 REGIONS = ("002", "019", "142", "150", "009")  # UN M49: Africa, Americas, Asia, Europe, Oceania
@@ -47,3 +48,14 @@ def name(code, locale):
     """The country's (or region's) name in `locale`, from CLDR."""
     return Locale.parse(locale).territories.get(code) or pycountry.countries.get(alpha_2=code).name
 
+
+
+class CountryConverter(BaseConverter):
+    """Matches an ISO 3166-1 alpha-2 code in either case; anything else is a plain 404."""
+
+    regex = "[A-Za-z]{2}"
+
+    def to_python(self, value):
+        if not exists(value.upper()):
+            raise ValidationError()
+        return value

@@ -11,7 +11,7 @@ from app.countries.labels import MEASURES
 from app.extensions import db
 from app.treaties.dates import PartialDate
 from app.treaties.models import Case, Measure, Treaty
-from app.treaties.status import figures, standing, standings
+from app.treaties.status import Verdict, figures, standing, standings
 
 
 def today():
@@ -32,7 +32,12 @@ class Event:
 
     @property
     def sort_key(self):
-        return self.when.start if self.when else date.min
+        return chronological(self.when)
+
+
+def chronological(when):
+    """Sort key for a PartialDate or None; unknown dates sort first."""
+    return when.start if when else date.min
 
 
 @dataclass
@@ -55,6 +60,23 @@ def world(day):
     return World(day, all_standings, figures(all_standings, cases, day), measures, cases)
 
 
+def filtered(world, locale, status=None, region=None):
+    """(code, name, standing) of the countries matching the filters, by name."""
+    rows = [
+        (code, geo.name(code, locale), s)
+        for code, s in world.standings.items()
+        if (not status or s.verdict == status) and (not region or geo.region(code) == region)
+    ]
+    return sorted(rows, key=lambda row: row[1].casefold())
+
+
+def listed(world, locale):
+    """(code, standing) of the countries with a treaty or a measure, by verdict then name."""
+    order = list(Verdict)
+    rows = [(code, s) for code, s in world.standings.items() if s.treaty or s.measure]
+    return sorted(rows, key=lambda row: (order.index(row[1].verdict), geo.name(row[0], locale)))
+
+
 @dataclass
 class Country:
     """Everything the country page shows."""
@@ -72,7 +94,7 @@ def country(code, day):
     treaty = db.session.scalar(select(Treaty).where(Treaty.iso2 == code))
     measures = db.session.scalars(select(Measure).where(Measure.iso2 == code)).all()
     cases = db.session.scalars(select(Case).where(Case.iso2 == code)).all()
-    cases = sorted(cases, key=lambda c: c.decided_on.start if c.decided_on else date.min, reverse=True)
+    cases = sorted(cases, key=lambda c: chronological(c.decided_on), reverse=True)
     events = treaty_events(treaty) + [measure_event(m) for m in measures]
     events.sort(key=lambda e: e.sort_key)
     found = None if code == geo.REQUESTING_STATE else standing(treaty, measures, day)

@@ -9,10 +9,11 @@ data = AppGroup("data", help="Treaty, case and moratorium data.")
 
 @data.command("load")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="Defaults to data/.")
-def load_command(directory):
+@click.option("--prune", is_flag=True, help="Delete rows that are no longer in the files.")
+def load_command(directory, prune):
     """Validate data/*.csv and upsert it in one transaction; a bad row changes nothing."""
     try:
-        tallies = load(directory or current_app.config["DATA_DIR"])
+        tallies = load(directory or current_app.config["DATA_DIR"], prune)
     except LoadError as error:
         click.echo("Nothing was loaded; fix these rows and run again:", err=True)
         for problem in error.problems:
@@ -20,3 +21,6 @@ def load_command(directory):
         raise SystemExit(1) from None
     for name, tally in tallies.items():
         click.echo(f"{name}: {tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged")
+        if tally.absent:
+            verb = "deleted" if tally.pruned else "kept (use --prune to delete)"
+            click.echo(f"  in the database but not in the file, {verb}: {', '.join(tally.absent)}")

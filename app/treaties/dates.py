@@ -68,6 +68,11 @@ class PartialDate:
         return self.isoformat()
 
 
+def happened_by(day, *dates):
+    """True when any of `dates` (None for unknown) surely lies on or before `day`."""
+    return any(d is not None and d.certainly_by(day) for d in dates)
+
+
 class PartialDateType(TypeDecorator):
     """Stores a PartialDate as its ISO text, which keeps the precision with the value."""
 

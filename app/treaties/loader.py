@@ -1,15 +1,18 @@
 """Validate the data/ CSV files and upsert them, all or nothing."""
 
 import csv
+import io
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pycountry
-from sqlalchemy import select
+from sqlalchemy import String, select
 
 from app.extensions import db
-from app.treaties.dates import PartialDate
-from app.treaties.models import Basis, Case, CaseKind, Dispute, Measure, MeasureKind, Outcome, Treaty
+from app.treaties.cells import choice, iso2, optional, partial_date, required, sources, written, yes_no
+from app.treaties.models import (
+    ENDING, HALTING, Basis, Case, CaseKind, Dispute, Measure, MeasureKind, Outcome, Treaty,
+)
 
 
 class LoadError(Exception):
@@ -32,59 +35,36 @@ class Problem:
         return f"{where}, column {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
-def iso2(text):
-    if not pycountry.countries.get(alpha_2=text):
-        raise ValueError(f"{text!r} is not an ISO 3166-1 alpha-2 country code")
-    return text
+def treaty_checks(values):
+    """(column, reason) for what a treaty row says that cannot be right."""
+    if not values["dispute"] and not any(
+        values[c] for c in ("signed_on", "signed_by", "in_force_on", "in_force_by")
+    ):
+        yield "signed_on", "a treaty needs a date (signed_on, signed_by, in_force_on, in_force_by) or a dispute"
+    for event in ("signed", "in_force"):
+        if values[f"{event}_on"] and values[f"{event}_verified"] is None:
+            yield f"{event}_verified", "write yes or no: was this date read in a source?"
+        if values[f"{event}_verified"] is None:
+            values[f"{event}_verified"] = True  # no date of its own: nothing to verify
 
 
-def partial_date(text):
-    return PartialDate.parse(text) if text else None
-
-
-def yes_no(text):
-    if text not in {"", "yes", "no"}:
-        raise ValueError(f"{text!r} is neither yes nor no")
-    return text != "no"
-
-
-def choice(enum, optional=False):
-    def parse(text):
-        if optional and not text:
-            return None
-        try:
-            return enum(text)
-        except ValueError:
-            allowed = ", ".join(e.value for e in enum)
-            raise ValueError(f"{text!r} is not one of: {allowed}") from None
-    return parse
-
-
-def required(text):
-    if not text:
-        raise ValueError("is empty")
-    return text
-
-
-def optional(text):
-    return text
-
-
-def sources(text):
-    items = [s.strip() for s in text.split(" | ") if s.strip()]
-    if not items:
-        raise ValueError("every row needs at least one source")
-    return items
+def measure_checks(values):
+    if values["kind"] in HALTING | ENDING and values["taken_on"] is None:
+        yield "taken_on", "a measure that halts or ends extradition needs its date"
 
 
 @dataclass
 class Spec:
-    """How one CSV file maps onto one model: key column, and a parser per column."""
+    """How one CSV file maps onto one model: key column, a parser per column, row checks."""
 
     model: type
     key: str
-    columns: dict  # CSV column -> (model attribute or None to skip, parser)
+    columns: dict  # CSV column -> (model attribute, parser)
+    checks: object = None
     ignored: tuple = field(default=())
+
+    def attribute(self, column):
+        return self.columns[column][0]
 
 
 SPECS = {
@@ -100,7 +80,7 @@ SPECS = {
         "status_basis": ("basis", choice(Basis)),
         "sources": ("sources", sources),
         "notes": ("notes", optional),
-    }, ignored=("country",)),
+    }, checks=treaty_checks, ignored=("country",)),
     "measures.csv": Spec(Measure, "key", {
         "key": ("key", required),
         "iso2": ("iso2", iso2),
@@ -110,7 +90,7 @@ SPECS = {
         "instrument": ("instrument", required),
         "sources": ("sources", sources),
         "notes": ("notes", optional),
-    }),
+    }, checks=measure_checks),
     "cases.csv": Spec(Case, "key", {
         "key": ("key", required),
         "iso2": ("iso2", iso2),
@@ -127,49 +107,81 @@ SPECS = {
 
 def read(path, spec):
     """Parse one file into (key, attributes) pairs; raise LoadError listing every bad cell."""
-    if not path.is_file():
-        raise LoadError([Problem(path.name, 0, "", "file not found")])
-    problems, rows, seen = [], [], {}
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        problems += header_problems(path.name, reader.fieldnames or [], spec)
+    reader = csv.DictReader(io.StringIO(decoded(path), newline=""))
+    try:
+        problems = header_problems(path.name, reader.fieldnames or [], spec)
         if problems:
             raise LoadError(problems)
-        for record in reader:
-            line = reader.line_num
-            values, bad = parse_row(path.name, line, record, spec)
-            problems += bad
-            key = values.get(spec.columns[spec.key][0])
-            if key in seen:
-                problems.append(Problem(path.name, line, spec.key, f"duplicate of line {seen[key]}"))
-            elif not bad:
-                seen[key] = line
-                rows.append((key, values))
+        rows, problems = parse_rows(path.name, reader, spec)
+    except csv.Error as error:
+        # line_num counts the lines of complete records; the broken one starts after them.
+        raise LoadError([Problem(path.name, reader.line_num + 1, "", f"unreadable: {error}")]) from None
     if problems:
         raise LoadError(problems)
     return rows
 
 
+def decoded(path):
+    """The file's text; utf-8-sig because spreadsheets save CSV with a byte-order mark."""
+    if not path.is_file():
+        raise LoadError([Problem(path.name, 0, "", "file not found")])
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise LoadError([Problem(path.name, line, "", f"not UTF-8 text: {error.reason}")]) from None
+
+
+def parse_rows(name, reader, spec):
+    """(rows, problems) for every data row of an open reader."""
+    rows, problems, seen = [], [], {}
+    for record in reader:
+        line = reader.line_num
+        values, bad = parse_row(name, line, record, spec)
+        key = values.get(spec.attribute(spec.key))
+        if key in seen:
+            bad.append(Problem(name, line, spec.key, f"duplicate of line {seen[key]}"))
+        elif not bad:
+            seen[key] = line
+            rows.append((key, values))
+        problems += bad
+    return rows, problems
+
+
 def header_problems(name, header, spec):
     expected = set(spec.columns) | set(spec.ignored)
-    missing = [c for c in spec.columns if c not in header]
-    unknown = [c for c in header if c not in expected]
-    return [Problem(name, 1, c, "column is missing") for c in missing] + [
-        Problem(name, 1, c, "unknown column") for c in unknown
-    ]
+    repeated = [c for c, n in Counter(header).items() if n > 1]
+    return (
+        [Problem(name, 1, c, "column is missing") for c in spec.columns if c not in header]
+        + [Problem(name, 1, c, "unknown column") for c in header if c not in expected]
+        + [Problem(name, 1, c, "column appears more than once") for c in repeated]
+    )
 
 
 def parse_row(name, line, record, spec):
+    """(attributes, problems) of one row: every cell parsed, then the row's own checks."""
     values, problems = {}, []
     if None in record:
         problems.append(Problem(name, line, "", "more cells than columns"))
     for column, (attribute, parse) in spec.columns.items():
         text = (record.get(column) or "").strip()
         try:
-            values[attribute] = parse(text)
+            values[attribute] = fits(spec.model, attribute, parse(text))
         except ValueError as error:
             problems.append(Problem(name, line, column, str(error)))
+    if not problems and spec.checks:
+        problems += [Problem(name, line, c, reason) for c, reason in spec.checks(values)]
     return values, problems
+
+
+def fits(model, attribute, value):
+    """The value, if the column can hold it: SQLite would store an over-long text, PostgreSQL not."""
+    column_type = model.__table__.columns[attribute].type
+    length = getattr(column_type, "length", None) if isinstance(column_type, String) else None
+    if isinstance(value, str) and length and len(value) > length:
+        raise ValueError(f"is {len(value)} characters long; at most {length} fit")
+    return value
 
 
 @dataclass
@@ -177,15 +189,16 @@ class Tally:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    absent: list = field(default_factory=list)  # keys in the database but not in the file
+    pruned: bool = False
 
 
-def upsert(spec, rows):
-    """Create or update one model's rows by key; return what changed."""
-    key_column = getattr(spec.model, spec.columns[spec.key][0])
-    existing = {getattr(o, key_column.key): o for o in db.session.scalars(select(spec.model))}
+def upsert(spec, rows, prune=False):
+    """Create or update one model's rows by key, optionally deleting rows not in the file."""
+    existing = {getattr(o, spec.attribute(spec.key)): o for o in db.session.scalars(select(spec.model))}
     tally = Tally()
     for key, values in rows:
-        found = existing.get(key)
+        found = existing.pop(key, None)
         if found is None:
             db.session.add(spec.model(**values))
             tally.created += 1
@@ -195,15 +208,18 @@ def upsert(spec, rows):
             tally.updated += 1
         else:
             tally.unchanged += 1
+    tally.absent, tally.pruned = sorted(existing), prune
+    for stale in existing.values() if prune else ():
+        db.session.delete(stale)
     return tally
 
 
-def load(directory):
+def load(directory, prune=False):
     """Validate every file, then upsert them all in one transaction."""
     directory = Path(directory)
     parsed = {name: read(directory / name, spec) for name, spec in SPECS.items()}
     try:
-        tallies = {name: upsert(SPECS[name], rows) for name, rows in parsed.items()}
+        tallies = {name: upsert(SPECS[name], rows, prune) for name, rows in parsed.items()}
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -211,20 +227,8 @@ def load(directory):
     return tallies
 
 
-def cell(value):
-    """A model value written back as the CSV files write it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return " | ".join(value)
-    return str(value)
-
-
 def rows_as_csv(name, objects):
     """(header, rows) of `objects` in the shape of data/<name>, ready to load again."""
     spec = SPECS[name]
     header = list(spec.columns)
-    rows = [[cell(getattr(o, spec.columns[c][0])) for c in header] for o in objects]
-    return header, rows
+    return header, [[written(getattr(o, spec.attribute(c))) for c in header] for o in objects]

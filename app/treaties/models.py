@@ -3,11 +3,11 @@
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, String, Text, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.extensions import db
-from app.treaties.dates import PartialDate, PartialDateType
+from app.treaties.dates import PartialDate, PartialDateType, happened_by
 
 
 class Dispute(StrEnum):
@@ -98,15 +98,11 @@ class Treaty(Sourced, db.Model):
 
     def signed_as_of(self, day):
         """True when the treaty was surely signed by `day`."""
-        return _any_by(day, self.signed_on, self.signed_by)
+        return happened_by(day, self.signed_on, self.signed_by)
 
     def in_force_as_of(self, day):
         """True when the treaty was surely in force by `day`."""
-        return _any_by(day, self.in_force_on, self.in_force_by)
-
-
-def _any_by(day, *dates):
-    return any(d is not None and d.certainly_by(day) for d in dates)
+        return happened_by(day, self.in_force_on, self.in_force_by)
 
 
 class Measure(Sourced, db.Model):
@@ -124,7 +120,7 @@ class Measure(Sourced, db.Model):
 
     def in_effect(self, day):
         """True when the measure had surely been taken by `day`."""
-        return self.taken_on is not None and self.taken_on.certainly_by(day)
+        return happened_by(day, self.taken_on)
 
 
 class Case(Sourced, db.Model):
@@ -141,3 +137,32 @@ class Case(Sourced, db.Model):
     forum: Mapped[str] = mapped_column(String(300))
     outcome: Mapped[Outcome] = mapped_column(String(30))
     summary: Mapped[str] = mapped_column(Text)
+
+
+class Revision(db.Model):
+    """A counter bumped by every change to the public data, so cached pages know they are stale."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(default=0)
+
+
+REVISION = select(Revision.number).where(Revision.id == 1)
+
+
+def current_revision():
+    """The data's revision number, bumped by every change."""
+    # Read on every public page view: a bare connection costs a quarter of an ORM session.
+    with db.engine.connect() as connection:
+        return connection.scalar(REVISION)
+
+
+@event.listens_for(Session, "before_flush")
+def bump_revision(session, flush_context, instances):
+    """Any write to a sourced fact, by any path, bumps the revision in the same transaction."""
+    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+    if any(isinstance(o, Sourced) for o in changed):
+        # Incremented in SQL, under the row's lock, so concurrent writers never share a number.
+        session.get(Revision, 1).number = Revision.number + 1
+        session.info["revision_bumped"] = True

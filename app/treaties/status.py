@@ -4,6 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.treaties.dates import happened_by
 from app.treaties.models import ENDING, HALTING, REFUSALS, Dispute
 
 
@@ -75,10 +76,7 @@ class Figures:
 def figures(all_standings, cases, day):
     """Count verdicts and refusals as they stood at `day`."""
     verdicts = Counter(s.verdict for s in all_standings.values())
-    refusals = sum(
-        1 for c in cases
-        if c.outcome in REFUSALS and c.decided_on is not None and c.decided_on.certainly_by(day)
-    )
+    refusals = sum(1 for c in cases if c.outcome in REFUSALS and happened_by(day, c.decided_on))
     return Figures(
         in_force=verdicts[Verdict.IN_FORCE],
         signed=verdicts[Verdict.SIGNED],
