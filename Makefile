@@ -35,7 +35,11 @@ run: translations data
 chromium:
 	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip (and fail under CI=true)"
 
-test: translations chromium
+# axe-core, injected into pages by the accessibility tests; nothing from npm is served.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent || echo "npm ci failed: accessibility tests will skip (and fail under CI=true)"
+
+test: translations chromium node_modules/.package-lock.json
 	APP_ENV=testing $(BIN)/pytest -q -p no:cacheprovider
 	APP_ENV=testing TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
 

@@ -83,3 +83,27 @@ def test_keyboard_users_can_skip_to_content_and_filter_by_label(page, live_serve
     page.get_by_role("button", name="Filter").press("Enter")
     page.wait_for_url("**status=disputed&region=150")
     assert page.locator("table.countries tbody th").all_inner_texts() == ["Austria"]
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+A11Y_PAGES = ["/", "/countries/", "/countries/au", "/countries/se", "/countries/?status=bogus", "/methodology", "/countries/xx"]
+
+
+@pytest.fixture(scope="module")
+def scripted_page(browser):
+    """A page with JavaScript on: axe-core runs in the page (the site itself ships none)."""
+    if not AXE.exists():
+        unavailable("axe-core is not installed (npm ci)")
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-hans"])
+@pytest.mark.parametrize("path", A11Y_PAGES)
+def test_axe_finds_no_accessibility_violations(scripted_page, live_server, locale, path):
+    scripted_page.goto(f"{live_server}/{locale}{path}")
+    scripted_page.add_script_tag(path=str(AXE))
+    results = scripted_page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results["violations"]]
+    assert violations == []

@@ -18,7 +18,11 @@ def country_name(code):
 
 def source_host(url):
     """A source link's visible text: its site, so readers see whose word it is."""
-    return urlsplit(url).hostname.removeprefix("www.") if urlsplit(url).hostname else url
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    return host.removeprefix("www.") if host else url
 
 
 def verdict_reason(standing):
