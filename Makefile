@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-export FLASK_APP := wsgi.py
+export FLASK_APP := wsgi.py  # also in .flaskenv, for the flask command on its own
 export APP_ENV ?= development
 
 .PHONY: run test install translations chromium migrate data extract

@@ -32,9 +32,6 @@ def test_database_url_from_the_environment(given, used):
     assert config.database_url({"DATABASE_URL": given}) == used
 
 
-def test_sqlite_in_instance_by_default():
-    assert config.database_url({}) == f"sqlite:///{config.INSTANCE / 'moratorium.db'}"
-
 
 def test_mail_settings_use_flask_mails_names():
     settings = config.load({"APP_ENV": "testing", "SECRET_KEY": "x", "MAIL_SERVER": "smtp.example",
@@ -45,3 +42,15 @@ def test_mail_settings_use_flask_mails_names():
 def test_an_unknown_app_env_is_refused():
     with pytest.raises(config.ConfigError, match="APP_ENV"):
         config.load({"APP_ENV": "staging", "SECRET_KEY": "x"})
+
+
+def test_the_flask_command_in_a_checkout_runs_in_development():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in {"APP_ENV", "SECRET_KEY", "FLASK_APP"}}
+    result = subprocess.run([sys.executable, "-m", "flask", "routes"], cwd=config.ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "countries.show" in result.stdout
