@@ -149,7 +149,7 @@ def test_pages_change_as_soon_as_the_data_does(empty_app, data_copy):
 
 
 def test_an_unchanged_load_keeps_the_revision_and_a_change_bumps_it(empty_app, data_copy):
-    from app.treaties.models import current_revision
+    from app.revisions import current_revision
 
     directory, edit = data_copy
     load(empty_app, directory)
@@ -167,7 +167,7 @@ def test_an_unchanged_load_keeps_the_revision_and_a_change_bumps_it(empty_app, d
 def test_another_process_change_shows_once_the_revision_is_read_again(empty_app, data_dir):
     from sqlalchemy import update
 
-    from app.treaties.models import Revision
+    from app.revisions import Revision
 
     load(empty_app, data_dir)
     client = empty_app.test_client()

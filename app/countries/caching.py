@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.countries.services import today
 from app.extensions import cache
-from app.treaties.models import current_revision
+from app.revisions import current_revision
 
 
 def cached_page(args=()):

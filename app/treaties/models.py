@@ -3,10 +3,11 @@
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, String, Text, event, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, DateTime, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.revisions import PublicData
 from app.treaties.dates import PartialDate, PartialDateType, happened_by
 
 
@@ -70,7 +71,7 @@ def utcnow():
     return datetime.now(UTC)
 
 
-class Sourced:
+class Sourced(PublicData):
     """Columns every fact carries: its sources and when it last changed."""
 
     sources: Mapped[list[str]] = mapped_column(JSON)
@@ -137,32 +138,3 @@ class Case(Sourced, db.Model):
     forum: Mapped[str] = mapped_column(String(300))
     outcome: Mapped[Outcome] = mapped_column(String(30))
     summary: Mapped[str] = mapped_column(Text)
-
-
-class Revision(db.Model):
-    """A counter bumped by every change to the public data, so cached pages know they are stale."""
-
-    __tablename__ = "revisions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(default=0)
-
-
-REVISION = select(Revision.number).where(Revision.id == 1)
-
-
-def current_revision():
-    """The data's revision number, bumped by every change."""
-    # Read on every public page view: a bare connection costs a quarter of an ORM session.
-    with db.engine.connect() as connection:
-        return connection.scalar(REVISION)
-
-
-@event.listens_for(Session, "before_flush")
-def bump_revision(session, flush_context, instances):
-    """Any write to a sourced fact, by any path, bumps the revision in the same transaction."""
-    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
-    if any(isinstance(o, Sourced) for o in changed):
-        # Incremented in SQL, under the row's lock, so concurrent writers never share a number.
-        session.get(Revision, 1).number = Revision.number + 1
-        session.info["revision_bumped"] = True
