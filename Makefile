@@ -6,10 +6,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-export FLASK_APP := wsgi.py  # also in .flaskenv, for the flask command on its own
+# Also in .flaskenv, for the flask command on its own.
+export FLASK_APP := wsgi.py
 export APP_ENV ?= development
 
-.PHONY: run test install translations chromium migrate data extract
+.PHONY: run test install translations chromium migrate data demo extract
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +29,11 @@ migrate: install
 data: migrate
 	$(BIN)/flask data load
 
-run: translations data
+# An example petition, so that a fresh checkout has something to sign (development only).
+demo: data
+	$(BIN)/flask drives update --file examples/drive-sweden.yaml 2>/dev/null || $(BIN)/flask drives create --file examples/drive-sweden.yaml
+
+run: translations demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Debian's Chromium drives the browser tests; Playwright's own download does not work here.

@@ -4,7 +4,7 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import get_locale
 
 from app import config, i18n
-from app.extensions import cache, csrf, db, mail, migrate
+from app.extensions import cache, csrf, db, limiter, mail, migrate
 
 
 def create_app(settings=None):
@@ -32,6 +32,7 @@ def register_extensions(app):
     csrf.init_app(app)
     mail.init_app(app)
     cache.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)
 
 
@@ -39,8 +40,12 @@ def register_blueprints(app):
     from app.api import bp as api_bp
     from app.countries import bp as countries_bp
     from app.countries.geo import CountryConverter
+    from app.outbox import bp as outbox_bp
+    from app.petitions import bp as petitions_bp
 
     app.url_map.converters["country"] = CountryConverter
+    app.register_blueprint(petitions_bp)
+    app.register_blueprint(outbox_bp)
 
     app.register_blueprint(countries_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -62,9 +67,12 @@ def add_language(endpoint, values):
 
 
 def register_cli(app):
+    from app.outbox.cli import outbox
+    from app.petitions.cli import drives
     from app.treaties.cli import data
 
-    app.cli.add_command(data)
+    for group in (data, drives, outbox):
+        app.cli.add_command(group)
 
 
 def register_errorhandlers(app):
@@ -73,7 +81,7 @@ def register_errorhandlers(app):
             return jsonify(error=error.name.lower()), error.code
         return render_template("errors/error.html", error=error), error.code
 
-    for code in (400, 404, 405):
+    for code in (400, 404, 405, 409, 429):
         app.register_error_handler(code, page)
 
 

@@ -76,6 +76,14 @@ def load(env=os.environ):
         "CACHE_DEFAULT_TIMEOUT": int(env.get("CACHE_DEFAULT_TIMEOUT", 3600)),
         # How stale, in seconds, another process's data change may look on cached pages.
         "PAGE_REVISION_TTL": float(env.get("PAGE_REVISION_TTL", 1)),
+        # Flask-Limiter: in memory unless RATELIMIT_STORAGE_URI names e.g. redis://127.0.0.1:6379.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() not in {"0", "false", "no"},
+        "SIGN_RATE_LIMIT": env.get("SIGN_RATE_LIMIT", "10 per minute;100 per day"),
+        # Deliver mail inside the request (make run); production runs `flask outbox work --loop`.
+        "OUTBOX_INLINE": env.get("OUTBOX_INLINE", str(app_env == "development")).lower() in {"1", "true", "yes"},
+        "CONFIRMATION_MAX_AGE": int(env.get("CONFIRMATION_MAX_AGE", 30 * 24 * 3600)),
+        "RETENTION_MONTHS": int(env.get("RETENTION_MONTHS", 6)),
         "CORRECTIONS_EMAIL": env.get("CORRECTIONS_EMAIL", "corrections@moratorium.example"),
         **mail_settings(env),
     }

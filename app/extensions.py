@@ -1,7 +1,11 @@
 """Extension objects, created unbound and initialised in create_app()."""
 
+import hashlib
+
+from flask import current_app, request
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_limiter import Limiter
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -11,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
@@ -28,3 +32,12 @@ csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
 cache = Cache()
+
+
+def client_key():
+    """Who a rate limit counts: a keyed hash of the address, so no raw IP is ever stored."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hashlib.blake2b((request.remote_addr or "").encode(), key=secret[:64], digest_size=16).hexdigest()
+
+
+limiter = Limiter(key_func=client_key)

@@ -94,3 +94,8 @@ def language_links(request):
             url = url_for("countries.home", lang_code=tag)
         links.append((tag, html_lang(tag), Locale.parse(identifier).display_name, url))
     return links
+
+
+def text_direction(tag):
+    """ltr or rtl for a shipped language tag."""
+    return Locale.parse(languages()[tag]).text_direction

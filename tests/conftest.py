@@ -1,12 +1,15 @@
 """Fixtures: app, client, runner, on SQLite or on the PostgreSQL named by TEST_DATABASE_URL."""
 
 import os
+import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 os.environ.setdefault("APP_ENV", "testing")
 os.environ.setdefault("SECRET_KEY", "test-secret")
@@ -23,6 +26,15 @@ def unavailable(reason):
     if ON_CI:
         pytest.fail(f"{reason} (CI=true: a skipped test fails the run)")
     pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests are left out of the SQLite run: deselected, not skipped."""
+    if POSTGRES_URL:
+        return
+    chosen = [i for i in items if "postgres_only" not in i.keywords]
+    config.hook.pytest_deselected(items=[i for i in items if "postgres_only" in i.keywords])
+    items[:] = chosen
 
 
 class Databases:
@@ -102,3 +114,45 @@ def runner(app):
 @pytest.fixture
 def data_dir():
     return Path(__file__).resolve().parent.parent / "data"
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@contextmanager
+def serve(app):
+    """The app served on a free local port, for a real browser to visit."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright."""
+    if not CHROMIUM.exists():
+        unavailable("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page):
+    """(rule, impact, first elements) for every axe-core violation on the page as it stands."""
+    if not AXE.exists():
+        unavailable("axe-core is not installed (npm ci)")
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results["violations"]]

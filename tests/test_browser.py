@@ -1,40 +1,18 @@
 """What a person sees in a real browser: Debian's Chromium driven by Playwright."""
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import unavailable
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+from tests.conftest import AXE, axe_violations, serve, unavailable
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def live_server(app):
-    """The app served on a free local port for the browser to visit."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        unavailable("Debian's chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield browser
-        browser.close()
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -85,8 +63,7 @@ def test_keyboard_users_can_skip_to_content_and_filter_by_label(page, live_serve
     assert page.locator("table.countries tbody th").all_inner_texts() == ["Austria"]
 
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-A11Y_PAGES = ["/", "/countries/", "/countries/au", "/countries/se", "/countries/?status=bogus", "/methodology", "/countries/xx"]
+A11Y_PAGES = ["/", "/countries/", "/countries/au", "/countries/se", "/countries/?status=bogus", "/methodology", "/privacy", "/countries/xx"]
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +80,5 @@ def scripted_page(browser):
 @pytest.mark.parametrize("path", A11Y_PAGES)
 def test_axe_finds_no_accessibility_violations(scripted_page, live_server, locale, path):
     scripted_page.goto(f"{live_server}/{locale}{path}")
-    scripted_page.add_script_tag(path=str(AXE))
-    results = scripted_page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results["violations"]]
-    assert violations == []
+    assert axe_violations(scripted_page) == []
+

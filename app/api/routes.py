@@ -5,12 +5,13 @@ import io
 import re
 from datetime import date
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, abort, jsonify, request, url_for
 from sqlalchemy import select
 
 from app.api import bp
 from app.api.openapi import document
 from app.countries import geo, services
+from app.petitions import services as petitions
 from app.extensions import db
 from app.treaties.loader import SPECS, rows_as_csv
 
@@ -135,6 +136,22 @@ def csv_response(filename, header, rows):
         buffer.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/drives/<slug>")
+def drive(slug):
+    found = petitions.visible_drive(slug)
+    if found is None:
+        abort(404)
+    main = found.text(found.main_locale)
+    return jsonify(
+        slug=found.slug, iso2=found.iso2, state=found.state, goal=found.goal,
+        confirmed=found.confirmed_count, signable=found.signable_on(services.today()),
+        opens_on=found.opens_on and found.opens_on.isoformat(),
+        closes_on=found.closes_on and found.closes_on.isoformat(),
+        title=main.title, languages=sorted(t.locale for t in found.texts),
+        url=url_for("petitions.drive", slug=found.slug, lang_code=found.main_locale, _external=True),
     )
 
 

@@ -5,6 +5,7 @@ from app.countries import bp, services
 from app.countries.caching import cached_page
 from app.countries.forms import CountryFilter
 from app.i18n import negotiate
+from app.petitions import services as petitions
 
 
 @bp.route("/")
@@ -41,8 +42,10 @@ def index():
 def show(code):
     if code != code.lower():
         return redirect(url_for("countries.show", code=code.lower()), 301)
-    country = services.country(code.upper(), services.today())
-    return render_template("countries/show.html", country=country)
+    day = services.today()
+    country = services.country(code.upper(), day)
+    drive = petitions.open_drive(code.upper(), day)
+    return render_template("countries/show.html", country=country, drive=drive)
 
 
 @bp.route("/<lang:lang_code>/methodology")

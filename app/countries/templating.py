@@ -6,6 +6,7 @@ from flask_babel import format_date, format_decimal, get_locale
 
 from app.countries import geo, labels
 from app.countries.worldmap import geometry
+from app.i18n import html_lang, text_direction
 
 
 def partial_date(value):
@@ -35,6 +36,8 @@ FILTERS = {
     "source_host": source_host,
     "number": format_decimal,
     "date_long": lambda d: format_date(d, "long"),
+    "bcp47": html_lang,
+    "text_direction": text_direction,
 }
 
 GLOBALS = {

@@ -1,0 +1,7 @@
+"""Country drives and their petitions: signing, confirming by e-mail, withdrawing."""
+
+from flask import Blueprint
+
+bp = Blueprint("petitions", __name__)
+
+from app.petitions import routes  # noqa: E402,F401

@@ -1,0 +1,113 @@
+"""The YAML file campaigners describe a drive with, checked before anything is written."""
+
+import re
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.countries import geo
+from app.extensions import db
+from app.petitions.models import Drive, DriveState, DriveText
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+FIELDS = {"slug", "country", "state", "opens_on", "closes_on", "goal", "main_language", "texts"}
+TEXT_FIELDS = {"title", "summary", "petition"}
+
+
+class DriveFileError(ValueError):
+    """The file says something that cannot be a drive; the message says what."""
+
+
+def parse(document):
+    """The drive described by a loaded YAML document, as plain values."""
+    if not isinstance(document, dict):
+        raise DriveFileError("the file must be a mapping of fields (slug, country, texts...)")
+    unknown = set(document) - FIELDS
+    if unknown:
+        raise DriveFileError(f"unknown fields: {', '.join(sorted(unknown))}")
+    spec = {"slug": slug(document.get("slug")), "iso2": country(document.get("country"))}
+    spec |= {"state": state(document.get("state", "draft")), "goal": goal(document.get("goal"))}
+    spec |= dates(document.get("opens_on"), document.get("closes_on"))
+    spec["main_locale"] = language(document.get("main_language", "en"), "main_language")
+    spec["texts"] = texts(document.get("texts"), spec["main_locale"])
+    return spec
+
+
+def slug(value):
+    if not isinstance(value, str) or not SLUG.fullmatch(value) or len(value) > 80:
+        raise DriveFileError("slug: lowercase letters, digits and hyphens, at most 80 (e.g. sweden-2026)")
+    return value
+
+
+def country(value):
+    if not isinstance(value, str) or not geo.exists(value.upper()):
+        raise DriveFileError(f"country: {value!r} is not an ISO 3166-1 alpha-2 code")
+    return value.upper()
+
+
+def state(value):
+    try:
+        return DriveState(value)
+    except ValueError:
+        raise DriveFileError(f"state: {value!r} is not one of {', '.join(DriveState)}") from None
+
+
+def goal(value):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise DriveFileError("goal: a whole number of signatures, at least 1")
+    return value
+
+
+def dates(opens_on, closes_on):
+    for name, value in (("opens_on", opens_on), ("closes_on", closes_on)):
+        if value is not None and not isinstance(value, date):
+            raise DriveFileError(f"{name}: write a date as YYYY-MM-DD")
+    if opens_on and closes_on and closes_on < opens_on:
+        raise DriveFileError("closes_on is before opens_on")
+    return {"opens_on": opens_on, "closes_on": closes_on}
+
+
+def language(value, where):
+    if value not in current_app.config["LANGUAGES"]:
+        raise DriveFileError(f"{where}: {value!r} is not a language of the site "
+                             f"({', '.join(current_app.config['LANGUAGES'])})")
+    return value
+
+
+def texts(value, main):
+    if not isinstance(value, dict) or main not in value:
+        raise DriveFileError(f"texts: give at least the main language ({main}) with title, summary and petition")
+    checked = {}
+    for tag, fields in value.items():
+        language(tag, "texts")
+        if not isinstance(fields, dict) or set(fields) != TEXT_FIELDS:
+            raise DriveFileError(f"texts.{tag}: needs exactly title, summary and petition")
+        if not all(isinstance(v, str) and v.strip() for v in fields.values()):
+            raise DriveFileError(f"texts.{tag}: title, summary and petition must not be empty")
+        if len(fields["title"]) > 200:
+            raise DriveFileError(f"texts.{tag}.title: at most 200 characters")
+        checked[tag] = {k: v.strip() for k, v in fields.items()}
+    return checked
+
+
+def apply(spec, creating):
+    """Create the drive, or update the one with the same slug; texts are upserted per language."""
+    drive = db.session.scalar(select(Drive).where(Drive.slug == spec["slug"]))
+    if creating and drive is not None:
+        raise DriveFileError(f"a drive called {spec['slug']} already exists: use `flask drives update`")
+    if not creating and drive is None:
+        raise DriveFileError(f"there is no drive called {spec['slug']}: use `flask drives create`")
+    texts_by_tag = spec.pop("texts")
+    drive = drive or Drive()
+    for name, value in spec.items():
+        setattr(drive, name, value)
+    existing = {t.locale: t for t in drive.texts}
+    for tag, fields in texts_by_tag.items():
+        text = existing.get(tag) or DriveText(locale=tag)
+        for name, value in fields.items():
+            setattr(text, name, value)
+        if tag not in existing:
+            drive.texts.append(text)
+    db.session.add(drive)
+    return drive

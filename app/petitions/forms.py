@@ -1,0 +1,58 @@
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from app.countries import geo
+
+NAME_MAX, EMAIL_MAX, REGION_MAX = 200, 254, 100
+
+
+def normalised(text):
+    """Trimmed, in Unicode NFC, so that the same name typed twice is stored the same way."""
+    return unicodedata.normalize("NFC", text.strip()) if isinstance(text, str) else text
+
+
+def no_control_characters(form, field):
+    if field.data and any(unicodedata.category(c) in {"Cc", "Cf", "Co", "Cs"} for c in field.data):
+        raise ValidationError(_l("Please remove the invisible control characters."))
+
+
+class SignatureForm(FlaskForm):
+    """The petition form; the view fills the residence choices in the visitor's language."""
+
+    name = StringField(_l("Full name"), filters=[normalised], validators=[
+        DataRequired(_l("Please give your name.")),
+        Length(max=NAME_MAX, message=_l("Please keep your name to %(max)d characters or fewer.")),
+        no_control_characters,
+    ])
+    email = EmailField(_l("E-mail address"), filters=[normalised], validators=[
+        DataRequired(_l("Please give your e-mail address: we send a link to confirm your signature.")),
+        Length(max=EMAIL_MAX, message=_l("This e-mail address is too long.")),
+        no_control_characters,
+        Email(_l("This does not look like an e-mail address."), check_deliverability=False),
+    ])
+    residence = SelectField(_l("Country of residence"), validators=[
+        InputRequired(_l("Please choose your country of residence.")),
+    ])
+    region = StringField(_l("Region or postcode (optional)"), filters=[normalised], validators=[
+        Optional(),
+        Length(max=REGION_MAX, message=_l("Please keep this to %(max)d characters or fewer.")),
+        no_control_characters,
+    ])
+    consent_updates = BooleanField(_l("Send me updates about this campaign"), default=False)
+    accept_privacy = BooleanField(_l("I have read the privacy notice"), validators=[
+        InputRequired(_l("Please accept the privacy notice to sign.")),
+    ])
+    # Hidden from people by CSS; a bot that fills every field fills this one too.
+    website = StringField(_l("Leave this field empty"))
+
+    def fill_choices(self, locale):
+        names = [(code, geo.name(code, locale)) for code in geo.codes()]
+        self.residence.choices = [("", _l("Choose…"))] + sorted(names, key=lambda c: c[1].casefold())
+        return self
+
+    def is_bot(self):
+        return bool(self.website.data)

@@ -1,0 +1,101 @@
+"""Country drives and their signatures."""
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.revisions import PublicData
+
+
+def utcnow():
+    return datetime.now(UTC)
+
+
+class DriveState(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+VISIBLE = frozenset({DriveState.OPEN, DriveState.CLOSED, DriveState.ARCHIVED})
+
+
+class Drive(PublicData, db.Model):
+    """A campaign for one country: petition texts per language, a goal, dates."""
+
+    __tablename__ = "drives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    iso2: Mapped[str] = mapped_column(String(2), index=True)
+    state: Mapped[DriveState] = mapped_column(String(20), default=DriveState.DRAFT)
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    closes_on: Mapped[date | None] = mapped_column(Date)
+    goal: Mapped[int]
+    main_locale: Mapped[str] = mapped_column(String(10))
+    # Confirmed signatures, kept exact by the same transactions that confirm or withdraw.
+    confirmed_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    texts: Mapped[list["DriveText"]] = relationship(
+        back_populates="drive", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def text(self, tag):
+        """The texts in language `tag`, else in the drive's main language."""
+        by_tag = {t.locale: t for t in self.texts}
+        return by_tag.get(tag) or by_tag.get(self.main_locale)
+
+    def signable_on(self, day):
+        """True while the drive is open and `day` lies within its dates."""
+        return (
+            self.state == DriveState.OPEN
+            and (self.opens_on is None or self.opens_on <= day)
+            and (self.closes_on is None or day <= self.closes_on)
+        )
+
+
+class DriveText(PublicData, db.Model):
+    """A drive's title, summary and petition in one language."""
+
+    __tablename__ = "drive_texts"
+    __table_args__ = (UniqueConstraint("drive_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drive_id: Mapped[int] = mapped_column(ForeignKey("drives.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    petition: Mapped[str] = mapped_column(Text)
+    drive: Mapped[Drive] = relationship(back_populates="texts")
+
+
+class SignatureState(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+
+
+class Signature(db.Model):
+    """One person's signature on one drive; counted once confirmed by e-mail."""
+
+    __tablename__ = "signatures"
+    # One signature per person per drive, whatever the case of the address: two
+    # simultaneous submissions cannot both land.
+    __table_args__ = (UniqueConstraint("drive_id", "email_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drive_id: Mapped[int] = mapped_column(ForeignKey("drives.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254))
+    residence: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(100), default="")
+    locale: Mapped[str] = mapped_column(String(10))
+    consent_updates: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[SignatureState] = mapped_column(String(20), default=SignatureState.PENDING)
+    confirmation_sends: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

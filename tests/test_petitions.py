@@ -1,0 +1,464 @@
+"""Signing a country petition: double opt-in through a real SMTP server, exact counts."""
+
+import email
+import re
+import socket
+import threading
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import func, select, update
+
+from app.extensions import db, mail
+from app.outbox.models import MessageState, OutboxMessage
+from app.petitions.models import Drive, Signature
+from tests.conftest import axe_violations, serve
+
+DRIVE_YAML = """
+slug: sweden-2026
+country: SE
+state: {state}
+opens_on: 2026-01-01
+closes_on: 2099-12-31
+goal: 1000
+main_language: en
+texts:
+  en:
+    title: Sweden, declare a moratorium
+    summary: Make the Supreme Court's protection law.
+    petition: We call on Sweden to stop extraditions to China.
+  zh-hans:
+    title: 瑞典，请宣布暂停向中国引渡
+    summary: 让最高法院的保护成为法律。
+    petition: 我们呼吁瑞典停止向中国引渡。
+"""
+
+
+class Inbox:
+    """A real SMTP server (aiosmtpd) keeping what it receives, parsed as a mail client would."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+    def to(self, address):
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def inbox():
+    handler = Inbox()
+    handler.port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def petition_app(empty_app, inbox, tmp_path):
+    """An app with one open drive, mail going to the test SMTP server through the outbox."""
+    mail_to(empty_app, inbox.port, OUTBOX_INLINE=False, SIGN_RATE_LIMIT="10000 per minute",
+            SERVER_NAME="moratorium.test")
+    set_drive(empty_app, tmp_path, "open", "create")
+    return empty_app
+
+
+def mail_to(app, port, **settings):
+    """Point Flask-Mail at `port`; it copies its settings when initialised, and sends nothing under TESTING unless told."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False, **settings)
+    mail.init_app(app)
+
+
+def set_drive(app, tmp_path, state, verb):
+    path = tmp_path / "drive.yaml"
+    path.write_text(DRIVE_YAML.format(state=state), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["drives", verb, "--file", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def csrf_from(html):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def sign(client, locale="en", **fields):
+    page = client.get(f"/{locale}/drives/sweden-2026").get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), "name": "Anna Berg", "email": "anna@example.org",
+            "residence": "SE", "region": "", "accept_privacy": "y", **fields}
+    return client.post(f"/{locale}/drives/sweden-2026", data={k: v for k, v in data.items() if v is not None})
+
+
+def deliver(app):
+    result = app.test_cli_runner().invoke(args=["outbox", "work"])
+    assert result.exit_code == 0, result.output
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def confirmed_count(app):
+    with app.app_context():
+        return db.session.scalar(select(Drive.confirmed_count))
+
+
+def link(message, purpose):
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return re.search(rf"http://moratorium\.test(/\S+/signatures/{purpose}/\S+)", text).group(1)
+
+
+def press(client, path):
+    """What a person does with a link from the mail: open it, then press its button."""
+    page = client.get(path)
+    assert page.status_code == 200
+    return client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+
+
+def test_sign_confirm_by_mail_and_count_once(petition_app, inbox):
+    client = petition_app.test_client()
+    response = sign(client)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/check-your-mail")
+    assert count(petition_app, Signature) == 1 and confirmed_count(petition_app) == 0
+    assert inbox.messages == []  # nothing leaves before a worker runs
+    deliver(petition_app)
+    [message] = inbox.to("anna@example.org")
+    assert message["Subject"] == "Please confirm your signature: Sweden, declare a moratorium"
+    assert message.get_body(preferencelist=("html",)) is not None
+    confirm = link(message, "confirm")
+    client.get(confirm)  # a link scanner opening the link...
+    assert confirmed_count(petition_app) == 0  # ...confirms nothing
+    assert "confirmed and counted" in press(client, confirm).get_data(as_text=True)
+    assert confirmed_count(petition_app) == 1
+    assert "already confirmed" in press(client, confirm).get_data(as_text=True)
+    assert confirmed_count(petition_app) == 1
+    assert client.get("/api/v1/drives/sweden-2026").get_json()["confirmed"] == 1
+    assert "<strong>1</strong> confirmed signature" in client.get("/en/drives/sweden-2026").get_data(as_text=True)
+
+
+def test_the_mail_is_in_the_signers_language(petition_app, inbox):
+    sign(petition_app.test_client(), locale="zh-hans", email="li@example.org")
+    deliver(petition_app)
+    [message] = inbox.to("li@example.org")
+    assert message["Subject"] == "请确认您的签名：瑞典，请宣布暂停向中国引渡"
+    assert "/zh-hans/signatures/confirm/" in message.get_body(preferencelist=("plain",)).get_content()
+    assert 'lang="zh-Hans"' in message.get_body(preferencelist=("html",)).get_content()
+
+
+def test_signing_again_looks_the_same_and_resends_a_few_times(petition_app, inbox):
+    client = petition_app.test_client()
+    first = sign(client)
+    again = [sign(client, email=address) for address in ["ANNA@example.org", "Anna@Example.org", "anna@EXAMPLE.org", "anna@example.org"]]
+    assert all(r.status_code == 303 and r.headers["Location"] == first.headers["Location"] for r in again)
+    assert count(petition_app, Signature) == 1
+    deliver(petition_app)
+    assert len(inbox.to("anna@example.org")) == 3  # the first and two more, then no more
+
+
+@pytest.mark.parametrize("fields, field, message", [
+    ({"name": "   "}, "name", "Please give your name."),
+    ({"name": "x" * 201}, "name", "to 200 characters or fewer"),
+    ({"name": "Anna\u0000Berg"}, "name", "control characters"),
+    ({"name": "Anna\u202eBerg"}, "name", "control characters"),
+    ({"email": "not-an-address"}, "email", "does not look like an e-mail address"),
+    ({"email": "anna@example.org\r\nBcc: victim@example.org"}, "email", None),
+    ({"email": ""}, "email", "Please give your e-mail address"),
+    ({"residence": "XX"}, "residence", "Not a valid choice"),
+    ({"residence": ""}, "residence", "Please choose your country of residence."),
+    ({"region": "r" * 101}, "region", "to 100 characters or fewer"),
+    ({"accept_privacy": None}, "accept_privacy", "Please accept the privacy notice"),
+])
+def test_bad_input_is_refused_beside_the_field_and_stores_nothing(petition_app, fields, field, message):
+    response = sign(petition_app.test_client(), **fields)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in html
+    if message:
+        assert message in html
+    assert count(petition_app, Signature) == 0 and count(petition_app, OutboxMessage) == 0
+
+
+def test_input_is_trimmed_and_normalised(petition_app):
+    sign(petition_app.test_client(), name="  Ame\u0301lie Durand ", region=" 75011 ")
+    with petition_app.app_context():
+        signature = db.session.scalar(select(Signature))
+    assert (signature.name, signature.region) == ("Amélie Durand", "75011")
+
+
+def test_a_form_without_its_csrf_token_is_refused(petition_app):
+    response = petition_app.test_client().post("/en/drives/sweden-2026", data={"name": "Anna"})
+    assert response.status_code == 400 and count(petition_app, Signature) == 0
+
+
+def test_a_bot_filling_the_honeypot_sees_success_and_stores_nothing(petition_app):
+    response = sign(petition_app.test_client(), website="http://spam.example")
+    assert response.status_code == 303
+    assert count(petition_app, Signature) == 0 and count(petition_app, OutboxMessage) == 0
+
+
+def test_signing_is_rate_limited_per_client(petition_app):
+    petition_app.config["SIGN_RATE_LIMIT"] = "3 per minute"
+    client = petition_app.test_client()
+    statuses = [sign(client, email=f"p{i}@example.org").status_code for i in range(4)]
+    assert statuses == [303, 303, 303, 429]
+    assert count(petition_app, Signature) == 3
+
+
+def test_a_closed_drive_can_be_neither_signed_nor_confirmed(petition_app, inbox, tmp_path):
+    client = petition_app.test_client()
+    sign(client)
+    deliver(petition_app)
+    set_drive(petition_app, tmp_path, "closed", "update")
+    page = client.get("/en/drives/sweden-2026").get_data(as_text=True)
+    assert "closed and can no longer be signed" in page and '<form method="post"' not in page
+    confirm = link(inbox.to("anna@example.org")[0], "confirm")
+    page = client.get(confirm)
+    response = client.post(confirm, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert response.status_code == 409 and "closed" in response.get_data(as_text=True)
+    assert confirmed_count(petition_app) == 0
+
+
+def test_posting_to_a_closed_drive_is_refused(petition_app, tmp_path):
+    client = petition_app.test_client()
+    page = client.get("/en/drives/sweden-2026").get_data(as_text=True)
+    set_drive(petition_app, tmp_path, "closed", "update")
+    response = client.post("/en/drives/sweden-2026", data={
+        "csrf_token": csrf_from(page), "name": "Anna", "email": "anna@example.org",
+        "residence": "SE", "accept_privacy": "y"})
+    assert response.status_code == 409 and count(petition_app, Signature) == 0
+
+
+def test_withdrawing_deletes_and_uncounts(petition_app, inbox):
+    client = petition_app.test_client()
+    sign(client)
+    deliver(petition_app)
+    message = inbox.to("anna@example.org")[0]
+    press(client, link(message, "confirm"))
+    assert confirmed_count(petition_app) == 1
+    assert "withdrawn" in press(client, link(message, "withdraw")).get_data(as_text=True)
+    assert count(petition_app, Signature) == 0 and confirmed_count(petition_app) == 0
+    assert "no such signature" in press(client, link(message, "withdraw")).get_data(as_text=True)
+    assert confirmed_count(petition_app) == 0
+
+
+def test_stopping_updates_keeps_the_signature(petition_app, inbox):
+    client = petition_app.test_client()
+    sign(client, consent_updates="y")
+    deliver(petition_app)
+    press(client, link(inbox.to("anna@example.org")[0], "unsubscribe"))
+    with petition_app.app_context():
+        signature = db.session.scalar(select(Signature))
+    assert signature is not None and signature.consent_updates is False
+
+
+@pytest.mark.parametrize("purpose", ["confirm", "withdraw", "unsubscribe"])
+def test_a_forged_link_is_refused(petition_app, purpose):
+    response = petition_app.test_client().get(f"/en/signatures/{purpose}/MQ.forged.token")
+    assert response.status_code == 404 and "not valid" in response.get_data(as_text=True)
+
+
+def test_a_confirmation_link_expires(petition_app, inbox):
+    client = petition_app.test_client()
+    sign(client)
+    deliver(petition_app)
+    petition_app.config["CONFIRMATION_MAX_AGE"] = -1
+    assert client.get(link(inbox.to("anna@example.org")[0], "confirm")).status_code == 404
+
+
+def test_an_smtp_outage_delays_mail_and_loses_none(petition_app, inbox):
+    client = petition_app.test_client()
+    sign(client)
+    mail_to(petition_app, 1)  # nothing listens there
+    deliver(petition_app)
+    with petition_app.app_context():
+        message = db.session.scalar(select(OutboxMessage))
+        assert (message.state, message.attempts) == (MessageState.PENDING, 1)
+        assert "Connection refused" in message.last_error or "Errno" in message.last_error
+    mail_to(petition_app, inbox.port)
+    deliver(petition_app)
+    assert inbox.messages == []  # backing off: not due yet
+    make_due(petition_app)
+    deliver(petition_app)
+    assert len(inbox.to("anna@example.org")) == 1
+
+
+def test_a_refused_recipient_does_not_hold_up_the_others(petition_app, inbox):
+    inbox.refuse.add("bounce@example.org")
+    client = petition_app.test_client()
+    sign(client, email="bounce@example.org")
+    sign(client, email="fine@example.org")
+    deliver(petition_app)
+    assert len(inbox.to("fine@example.org")) == 1
+    with petition_app.app_context():
+        states = dict(db.session.execute(select(OutboxMessage.recipient, OutboxMessage.state)).all())
+    assert states == {"bounce@example.org": "pending", "fine@example.org": "sent"}
+
+
+def make_due(app):
+    from datetime import UTC, datetime
+
+    with app.app_context():
+        db.session.execute(update(OutboxMessage).values(next_attempt_at=datetime.now(UTC)))
+        db.session.commit()
+
+
+def run_together(count_, target):
+    """Start `count_` threads at the same moment and wait for them all."""
+    barrier = threading.Barrier(count_)
+    errors = []
+
+    def run(i):
+        barrier.wait()
+        try:
+            target(i)
+        except Exception as error:  # collected, so a thread's failure fails the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count_)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+
+
+def test_simultaneous_signatures_count_exactly(petition_app, inbox):
+    # 8 people sign at once, and 4 of them twice more in different case.
+    pages = {}
+
+    def one(i):
+        client = petition_app.test_client()
+        address = f"Person{i % 8}@example.org" if i < 8 else f"PERSON{i % 4}@EXAMPLE.ORG"
+        response = sign(client, email=address)
+        pages[i] = response.status_code
+
+    run_together(16, one)
+    assert set(pages.values()) == {303}
+    assert count(petition_app, Signature) == 8
+    deliver(petition_app)
+    assert {m["To"].lower() for m in inbox.messages} == {f"person{i}@example.org" for i in range(8)}
+
+    def confirm_all(i):
+        message = next(m for m in inbox.messages if m["To"].lower() == f"person{i % 8}@example.org")
+        press(petition_app.test_client(), link(message, "confirm"))
+
+    run_together(16, confirm_all)  # everyone confirms twice, at the same time
+    assert confirmed_count(petition_app) == 8
+
+
+@pytest.mark.postgres_only
+def test_two_workers_side_by_side_send_each_mail_once(petition_app, inbox):
+    from app.outbox.services import enqueue, work
+
+    with petition_app.app_context():
+        for i in range(60):
+            enqueue("test", f"reader{i}@example.org", f"Message {i}", "Hello")
+        db.session.commit()
+
+    def worker(_):
+        with petition_app.app_context():
+            work(limit=5)
+
+    run_together(2, worker)
+    assert sorted(m["To"] for m in inbox.messages) == sorted(f"reader{i}@example.org" for i in range(60))
+
+
+@pytest.mark.browser
+def test_a_person_signs_and_confirms_in_a_browser_without_javascript(petition_app, inbox, browser):
+    petition_app.config["SERVER_NAME"] = None  # links must point at the live server
+    with serve(petition_app) as url:
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(f"{url}/en/countries/se")
+        page.get_by_role("link", name=re.compile("Sign the petition")).click()
+        page.get_by_label("Full name").fill("Ingrid Svensson")
+        page.get_by_label("E-mail address").fill("ingrid@example.org")
+        page.get_by_label("Country of residence").select_option("SE")
+        page.get_by_label("I have read the privacy notice").check()
+        page.get_by_role("button", name="Sign").click()
+        assert page.locator("h1").inner_text() == "Check your e-mail"
+        deliver(petition_app)
+        [message] = inbox.to("ingrid@example.org")
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        page.goto(re.search(r"http://\S+/signatures/confirm/\S+", text).group(0))
+        page.get_by_role("button", name="Confirm your signature").click()
+        assert "confirmed and counted" in page.locator("main").inner_text()
+        page.goto(f"{url}/en/drives/sweden-2026")
+        assert "1 confirmed signature" in page.locator(".progress").inner_text()
+        context.close()
+        # The drive page, with its form's error messages showing, passes axe-core too.
+        scripted = browser.new_context()
+        page = scripted.new_page()
+        page.goto(f"{url}/zh-hans/drives/sweden-2026")
+        page.locator("form button[type=submit]").click()
+        assert page.locator(".error").count() >= 3
+        assert axe_violations(page) == []
+        scripted.close()
+
+
+def test_a_draft_drive_is_not_public(empty_app, tmp_path):
+    set_drive(empty_app, tmp_path, "draft", "create")
+    client = empty_app.test_client()
+    assert client.get("/en/drives/sweden-2026").status_code == 404
+    assert client.get("/api/v1/drives/sweden-2026").status_code == 404
+    assert "There is no open petition for Sweden yet." in client.get("/en/countries/se").get_data(as_text=True)
+
+
+def test_the_country_page_links_its_open_drive_in_the_visitors_language(petition_app):
+    html = petition_app.test_client().get("/zh-hans/countries/se").get_data(as_text=True)
+    assert 'href="/zh-hans/drives/sweden-2026"' in html and "瑞典，请宣布暂停向中国引渡" in html
+
+
+def test_a_missing_translation_falls_back_to_the_main_language_visibly(petition_app):
+    with petition_app.app_context():
+        from app.petitions.models import DriveText
+
+        db.session.execute(sa_delete(DriveText).where(DriveText.locale == "zh-hans"))
+        db.session.commit()
+    html = petition_app.test_client().get("/zh-hans/drives/sweden-2026").get_data(as_text=True)
+    assert '<h1 lang="en">Sweden, declare a moratorium</h1>' in html
+    assert 'class="caveat"' in html
+
+
+@pytest.mark.parametrize("content, message", [
+    ("slug: Bad Slug\n", "slug: lowercase letters"),
+    ("slug: ok\ncountry: XX\n", "country: 'XX' is not an ISO"),
+    ("slug: ok\ncountry: SE\nstate: open\ngoal: 0\n", "goal: a whole number"),
+    ("slug: ok\ncountry: SE\ngoal: 5\nopens_on: 2027-01-01\ncloses_on: 2026-01-01\n", "closes_on is before opens_on"),
+    ("slug: ok\ncountry: SE\ngoal: 5\ntexts: {fr: {title: a, summary: b, petition: c}}\n", "give at least the main language (en)"),
+    ("slug: ok\ncountry: SE\ngoal: 5\ncolour: red\n", "unknown fields: colour"),
+    ("- not a mapping\n", "must be a mapping"),
+    ("slug: [unclosed\n", "while parsing"),
+])
+def test_a_bad_drive_file_is_refused_with_a_message(empty_app, tmp_path, content, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(content, encoding="utf-8")
+    result = empty_app.test_cli_runner().invoke(args=["drives", "create", "--file", str(path)])
+    assert result.exit_code != 0 and message in result.output
+    assert count(empty_app, Drive) == 0
+
+
+def test_the_example_drive_file_loads(empty_app):
+    from app.config import ROOT
+
+    result = empty_app.test_cli_runner().invoke(args=["drives", "create", "--file", str(ROOT / "examples/drive-sweden.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "drive sweden-moratorium: open, en, zh-hans" in result.output
