@@ -2,6 +2,7 @@
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, i18n
 from app.extensions import cache, csrf, db, limiter, mail, migrate
@@ -18,6 +19,9 @@ def create_app(settings=None):
     app.config.update(config.load())
     app.config.update(settings or {})
     config.INSTANCE.mkdir(exist_ok=True)  # SQLite cannot create the folder of its file
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -81,7 +85,7 @@ def register_errorhandlers(app):
             return jsonify(error=error.name.lower()), error.code
         return render_template("errors/error.html", error=error), error.code
 
-    for code in (400, 404, 405, 409, 429):
+    for code in (400, 404, 405, 409, 413, 429):
         app.register_error_handler(code, page)
 
 

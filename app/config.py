@@ -63,6 +63,9 @@ def load(env=os.environ):
         "TESTING": app_env == "testing",
         "SESSION_COOKIE_SECURE": app_env == "production",
         "SESSION_COOKIE_HTTPONLY": True,
+        "MAX_CONTENT_LENGTH": 64 * 1024,  # no form of the site needs more
+        # How many proxies in front set X-Forwarded-For (and -Proto); 0 trusts none.
+        "PROXY_COUNT": int(env.get("PROXY_COUNT", 0)),
         # Host names the site answers to (comma-separated); others get a 400. Set it in production.
         "TRUSTED_HOSTS": [h.strip() for h in env["TRUSTED_HOSTS"].split(",")] if env.get("TRUSTED_HOSTS") else None,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -182,7 +182,8 @@ def test_signing_again_looks_the_same_and_resends_a_few_times(petition_app, inbo
     ({"email": "not-an-address"}, "email", "does not look like an e-mail address"),
     ({"email": "anna@example.org\r\nBcc: victim@example.org"}, "email", None),
     ({"email": ""}, "email", "Please give your e-mail address"),
-    ({"residence": "XX"}, "residence", "Not a valid choice"),
+    ({"email": "ånna@exämple.org"}, "email", "does not look like an e-mail address"),
+    ({"residence": "XX"}, "residence", "Please choose a country from the list."),
     ({"residence": ""}, "residence", "Please choose your country of residence."),
     ({"region": "r" * 101}, "region", "to 100 characters or fewer"),
     ({"accept_privacy": None}, "accept_privacy", "Please accept the privacy notice"),
@@ -204,9 +205,11 @@ def test_input_is_trimmed_and_normalised(petition_app):
     assert (signature.name, signature.region) == ("Amélie Durand", "75011")
 
 
-def test_a_form_without_its_csrf_token_is_refused(petition_app):
-    response = petition_app.test_client().post("/en/drives/sweden-2026", data={"name": "Anna"})
+def test_a_form_without_its_csrf_token_is_shown_again_as_filled_in(petition_app):
+    response = petition_app.test_client().post("/en/drives/sweden-2026", data={"name": "Anna Berg"})
     assert response.status_code == 400 and count(petition_app, Signature) == 0
+    html = response.get_data(as_text=True)
+    assert "This form expired. Please send it again." in html and 'value="Anna Berg"' in html
 
 
 def test_a_bot_filling_the_honeypot_sees_success_and_stores_nothing(petition_app):
@@ -291,11 +294,15 @@ def test_an_smtp_outage_delays_mail_and_loses_none(petition_app, inbox):
     deliver(petition_app)
     with petition_app.app_context():
         message = db.session.scalar(select(OutboxMessage))
-        assert (message.state, message.attempts) == (MessageState.PENDING, 1)
+        # The server's fault, not the message's: its tries are not used up...
+        assert (message.state, message.attempts) == (MessageState.PENDING, 0)
         assert "Connection refused" in message.last_error or "Errno" in message.last_error
+    for _ in range(20):  # ...however long the outage lasts
+        make_due(petition_app)
+        deliver(petition_app)
     mail_to(petition_app, inbox.port)
     deliver(petition_app)
-    assert inbox.messages == []  # backing off: not due yet
+    assert inbox.messages == []  # waiting for the next retry: not due yet
     make_due(petition_app)
     deliver(petition_app)
     assert len(inbox.to("anna@example.org")) == 1
@@ -465,3 +472,60 @@ def test_the_example_drive_file_loads(empty_app):
     result = empty_app.test_cli_runner().invoke(args=["drives", "create", "--file", str(ROOT / "examples/drive-sweden.yaml")])
     assert result.exit_code == 0, result.output
     assert "drive sweden-moratorium: open, en, zh-hans" in result.output
+
+
+def test_a_message_that_cannot_be_sent_does_not_hold_up_or_repeat_the_others(petition_app, inbox):
+    from app.outbox.services import enqueue
+
+    with petition_app.app_context():
+        enqueue("test", "first@example.org", "First", "Hello")
+        enqueue("test", "broken@example.org", "Broken\nBcc: victim@example.org", "Hello")
+        enqueue("test", "last@example.org", "Last", "Hello")
+        db.session.commit()
+    deliver(petition_app)
+    deliver(petition_app)
+    assert sorted(m["To"] for m in inbox.messages) == ["first@example.org", "last@example.org"]
+    assert not inbox.to("victim@example.org")
+    with petition_app.app_context():
+        broken = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "broken@example.org"))
+    assert (broken.state, broken.attempts) == ("pending", 1)
+
+
+def test_without_mail_server_outside_development_mail_waits(petition_app):
+    petition_app.config["MAIL_SERVER"] = None
+    sign(petition_app.test_client())
+    deliver(petition_app)
+    with petition_app.app_context():
+        message = db.session.scalar(select(OutboxMessage))
+    assert (message.state, message.attempts) == ("pending", 0)
+    assert "MAIL_SERVER is not set" in message.last_error
+
+
+def test_an_old_link_never_touches_a_later_signature_with_the_same_id(petition_app, inbox):
+    client = petition_app.test_client()
+    sign(client, email="first@example.org")
+    deliver(petition_app)
+    withdraw_first = link(inbox.to("first@example.org")[0], "withdraw")
+    press(client, withdraw_first)
+    sign(client, email="second@example.org")  # SQLite may hand out the freed id again
+    assert "no such signature" in press(client, withdraw_first).get_data(as_text=True)
+    assert count(petition_app, Signature) == 1
+
+
+def test_stopping_updates_after_withdrawing_says_there_is_no_signature(petition_app, inbox):
+    client = petition_app.test_client()
+    sign(client, consent_updates="y")
+    deliver(petition_app)
+    message = inbox.to("anna@example.org")[0]
+    press(client, link(message, "withdraw"))
+    assert "no such signature" in press(client, link(message, "unsubscribe")).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/en/drives/%00", "/api/v1/drives/%00", "/en/drives/" + "x" * 300])
+def test_odd_slugs_are_a_404(petition_app, path):
+    assert petition_app.test_client().get(path).status_code == 404
+
+
+def test_an_oversized_post_is_refused_before_it_is_read(petition_app):
+    response = sign(petition_app.test_client(), name="x" * 100_000)
+    assert response.status_code == 413 and count(petition_app, Signature) == 0

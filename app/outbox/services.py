@@ -12,7 +12,8 @@ from app.extensions import db, mail
 from app.outbox.models import MessageState, OutboxMessage
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 8  # tries that failed because of the message itself (refused recipient...)
+SERVER_RETRY = timedelta(minutes=1)  # while the server is down, for as long as it is down
 
 
 def enqueue(kind, recipient, subject, text, html=None, reply_to=None):
@@ -48,39 +49,59 @@ def deliver_batch(limit=50):
         with Sender() as sender:
             for message in messages:
                 sent += attempt(sender, message)
-    except (smtplib.SMTPException, OSError) as error:  # no connection at all: retry them all
+    except (smtplib.SMTPException, OSError, UndeliverableHere) as error:
+        # The server, not a message, failed: wait and retry them all, without using up their tries.
         for message in messages:
             if message.state == MessageState.PENDING and message.sent_at is None:
-                failed(message, error)
+                failed(message, error, counts=False)
     db.session.commit()
     return len(messages), sent
 
 
 def attempt(sender, message):
+    """Send one message; a refusal or a bad message fails only that message."""
     try:
         sender.send(message)
-    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
+    except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError):
+        raise  # the connection is gone: the whole batch waits
+    except smtplib.SMTPException as error:  # refused recipient or data: this message only
+        failed(message, error)
+        return 0
+    except OSError:
+        raise  # the network, not the message (SMTPException is an OSError too, hence the order)
+    except Exception as error:  # bad header, unencodable address...
+        log.warning("outbox message %s not sent: %s", message.id, type(error).__name__)
         failed(message, error)
         return 0
     message.state, message.sent_at = MessageState.SENT, datetime.now(UTC)
     return 1
 
 
-def failed(message, error):
-    message.attempts += 1
+def failed(message, error, counts=True):
+    """Record a failed try; give up after MAX_ATTEMPTS tries that were the message's own fault."""
     message.last_error = str(error)[:2000]
+    message.attempts += counts
     if message.attempts >= MAX_ATTEMPTS:
         message.state = MessageState.FAILED
-        log.error("giving up on outbox message %s after %s attempts: %s", message.id, message.attempts, error)
+        log.error("giving up on outbox message %s after %s attempts", message.id, message.attempts)
     else:
-        message.next_attempt_at = datetime.now(UTC) + backoff(message.attempts)
+        wait = backoff(message.attempts) if counts else SERVER_RETRY
+        message.next_attempt_at = datetime.now(UTC) + wait
+
+
+class UndeliverableHere(Exception):
+    """No MAIL_SERVER outside development: mail waits until one is configured."""
 
 
 class Sender:
     """An SMTP connection through Flask-Mail, or the development mailbox when MAIL_SERVER is unset."""
 
     def __enter__(self):
-        self.connection = mail.connect().__enter__() if current_app.config["MAIL_SERVER"] else None
+        self.connection = None
+        if current_app.config["MAIL_SERVER"]:
+            self.connection = mail.connect().__enter__()
+        elif current_app.config["APP_ENV"] != "development":
+            raise UndeliverableHere("MAIL_SERVER is not set")
         return self
 
     def __exit__(self, *exc):
@@ -89,7 +110,7 @@ class Sender:
 
     def send(self, message):
         if self.connection is None:
-            log.warning("development mailbox (no MAIL_SERVER): %s to %s", message.subject, message.recipient)
+            log.warning("development mailbox (no MAIL_SERVER): message %s, see /dev/mail", message.id)
             return
         self.connection.send(as_mail(message))
 

@@ -85,8 +85,8 @@ def texts(value, main):
             raise DriveFileError(f"texts.{tag}: needs exactly title, summary and petition")
         if not all(isinstance(v, str) and v.strip() for v in fields.values()):
             raise DriveFileError(f"texts.{tag}: title, summary and petition must not be empty")
-        if len(fields["title"]) > 200:
-            raise DriveFileError(f"texts.{tag}.title: at most 200 characters")
+        if len(fields["title"]) > 200 or "\n" in fields["title"].strip():
+            raise DriveFileError(f"texts.{tag}.title: one line of at most 200 characters")
         checked[tag] = {k: v.strip() for k, v in fields.items()}
     return checked
 

@@ -1,8 +1,11 @@
 import unicodedata
+from functools import cache
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.widgets import Select
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from app.countries import geo
@@ -13,6 +16,29 @@ NAME_MAX, EMAIL_MAX, REGION_MAX = 200, 254, 100
 def normalised(text):
     """Trimmed, in Unicode NFC, so that the same name typed twice is stored the same way."""
     return unicodedata.normalize("NFC", text.strip()) if isinstance(text, str) else text
+
+
+class CountrySelect(Select):
+    """Renders the untouched 250-country list once per language; a chosen value renders afresh."""
+
+    def __init__(self):
+        super().__init__()
+        self.rendered = {}
+
+    def __call__(self, field, **kwargs):
+        if field.data or field.errors:
+            return super().__call__(field, **kwargs)
+        key = (str(get_locale()), field.id, field.name, tuple(sorted(kwargs.items())))
+        if key not in self.rendered:
+            self.rendered[key] = super().__call__(field, **kwargs)
+        return self.rendered[key]
+
+
+@cache
+def residence_choices(locale):
+    """Every country as (code, name), sorted by name in `locale`; the same for every visitor."""
+    names = [(code, geo.name(code, locale)) for code in geo.codes()]
+    return tuple(sorted(names, key=lambda choice: choice[1].casefold()))
 
 
 def no_control_characters(form, field):
@@ -32,9 +58,11 @@ class SignatureForm(FlaskForm):
         DataRequired(_l("Please give your e-mail address: we send a link to confirm your signature.")),
         Length(max=EMAIL_MAX, message=_l("This e-mail address is too long.")),
         no_control_characters,
-        Email(_l("This does not look like an e-mail address."), check_deliverability=False),
+        Email(_l("This does not look like an e-mail address."), check_deliverability=False,
+              allow_smtputf8=False),
     ])
-    residence = SelectField(_l("Country of residence"), validators=[
+    # The choices are checked by validate_residence: WTForms' own check walks all 250 on every post.
+    residence = SelectField(_l("Country of residence"), validate_choice=False, widget=CountrySelect(), validators=[
         InputRequired(_l("Please choose your country of residence.")),
     ])
     region = StringField(_l("Region or postcode (optional)"), filters=[normalised], validators=[
@@ -50,9 +78,21 @@ class SignatureForm(FlaskForm):
     website = StringField(_l("Leave this field empty"))
 
     def fill_choices(self, locale):
-        names = [(code, geo.name(code, locale)) for code in geo.codes()]
-        self.residence.choices = [("", _l("Choose…"))] + sorted(names, key=lambda c: c[1].casefold())
+        self.residence.choices = [("", _l("Choose…")), *residence_choices(str(locale))]
         return self
+
+    def validate_email(self, field):
+        # Case-folding can lengthen an address (ß -> ss); the stored key must still fit.
+        if field.data and len(field.data.casefold()) > EMAIL_MAX:
+            raise ValidationError(_l("This e-mail address is too long."))
+
+    def validate_residence(self, field):
+        if field.data and not geo.exists(field.data):
+            raise ValidationError(_l("Please choose a country from the list."))
 
     def is_bot(self):
         return bool(self.website.data)
+
+
+class ActionForm(FlaskForm):
+    """A button: links in mail only show a page, so a link scanner's GET changes nothing."""

@@ -1,14 +1,13 @@
-from flask import abort, current_app, redirect, render_template, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
+from flask_wtf.csrf import CSRFError
 
 from app.countries.services import today
 from app.extensions import db, limiter
 from app.i18n import current_tag
 from app.outbox.services import work
 from app.petitions import bp, services, tokens
-from app.petitions.forms import SignatureForm
+from app.petitions.forms import ActionForm, SignatureForm
 
 
 def sign_limit():
@@ -22,11 +21,22 @@ def drive_or_404(slug):
     return drive
 
 
-def render_drive(drive, form, status=200):
+def render_drive(drive, form, status=200, expired=False):
     return render_template(
         "petitions/drive.html", drive=drive, text=drive.text(current_tag()), form=form,
-        signable=drive.signable_on(today()),
+        signable=drive.signable_on(today()), expired=expired,
     ), status
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error):
+    """A form that sat open too long: show it again, as filled in, with a fresh token."""
+    if request.endpoint == "petitions.sign":
+        form = SignatureForm().fill_choices(get_locale())
+        return render_drive(drive_or_404(request.view_args["slug"]), form, 400, expired=True)
+    purpose = request.endpoint.removeprefix("petitions.")
+    return render_template("petitions/action.html", purpose=purpose, outcome="ask",
+                           form=ActionForm(), expired=True), 400
 
 
 @bp.route("/<lang:lang_code>/drives/<slug>")
@@ -51,14 +61,8 @@ def sign(slug):
 
 
 def store_signature(drive, data):
-    try:
-        services.sign(drive, data, current_tag())
-        db.session.commit()
-    except IntegrityError:
-        # Someone signed with this address at the same moment: the unique constraint kept one.
-        db.session.rollback()
-        services.sign(drive, data, current_tag())
-        db.session.commit()
+    services.sign(drive, data, current_tag())
+    db.session.commit()
     if current_app.config["OUTBOX_INLINE"]:
         work()
 
@@ -68,20 +72,18 @@ def check_mail(slug):
     return render_template("petitions/check_mail.html", drive=drive_or_404(slug))
 
 
-class ActionForm(FlaskForm):
-    """A button: links in mail only show a page, so a link scanner's GET changes nothing."""
-
-
 def signature_action(token, purpose, perform):
-    signature_id = tokens.read(token, purpose)
-    form = ActionForm()
-    if signature_id is None:
+    """Show a button for the link from the mail; on pressing it, do what the link is for."""
+    token_data = tokens.read(token, purpose)
+    if token_data is None:
         return render_template("petitions/action.html", purpose=purpose, outcome="invalid"), 404
+    form = ActionForm()
     if not form.validate_on_submit():
         return render_template("petitions/action.html", purpose=purpose, outcome="ask", form=form)
-    outcome, drive = perform(signature_id)
+    signature = services.signature_for(token_data)
+    outcome, drive = perform(signature) if signature else (services.Outcome.UNKNOWN, None)
     db.session.commit()
-    status = 409 if outcome == "closed" else 200
+    status = 409 if outcome == services.Outcome.CLOSED else 200
     return render_template("petitions/action.html", purpose=purpose, outcome=outcome, drive=drive), status
 
 
@@ -92,12 +94,12 @@ def confirm(token):
 
 @bp.route("/<lang:lang_code>/signatures/withdraw/<token>", methods=["GET", "POST"])
 def withdraw(token):
-    return signature_action(token, tokens.WITHDRAW, lambda i: ("done" if services.withdraw(i) else "unknown", None))
+    return signature_action(token, tokens.WITHDRAW, services.withdraw)
 
 
 @bp.route("/<lang:lang_code>/signatures/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe(token):
-    return signature_action(token, tokens.UNSUBSCRIBE, lambda i: (services.unsubscribe(i) or "done", None))
+    return signature_action(token, tokens.UNSUBSCRIBE, services.unsubscribe)
 
 
 @bp.route("/<lang:lang_code>/privacy")

@@ -3,29 +3,36 @@
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from flask import render_template, url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
 from app.countries.services import today
 from app.extensions import db
 from app.i18n import languages
 from app.outbox.services import enqueue
 from app.petitions import tokens
-from app.petitions.models import VISIBLE, Drive, Signature, SignatureState
+from app.petitions.drivefile import SLUG
+from app.petitions.models import VISIBLE, Drive, DriveState, Signature, SignatureState
 
 MAX_CONFIRMATION_SENDS = 3
 
 
 def visible_drive(slug):
-    """The drive the public may see under `slug`, or None."""
-    return db.session.scalar(select(Drive).where(Drive.slug == slug, Drive.state.in_(VISIBLE)))
+    """The drive the public may see under `slug`, with its texts, or None."""
+    if not SLUG.fullmatch(slug):
+        return None  # PostgreSQL refuses some strings (NUL) outright: never send them
+    query = select(Drive).options(joinedload(Drive.texts)).where(Drive.slug == slug, Drive.state.in_(VISIBLE))
+    return db.session.scalars(query).unique().first()
 
 
 def open_drive(iso2, day):
     """The country's drive that can be signed today, if any."""
-    drives = db.session.scalars(select(Drive).where(Drive.iso2 == iso2, Drive.state == "open"))
+    drives = db.session.scalars(select(Drive).where(Drive.iso2 == iso2, Drive.state == DriveState.OPEN))
     return next((d for d in drives if d.signable_on(day)), None)
 
 
@@ -36,19 +43,31 @@ def email_key(address):
 
 def sign(drive, data, tag):
     """Store an unconfirmed signature with its confirmation mail, or re-send to a known address."""
-    existing = db.session.scalar(
-        select(Signature).where(Signature.drive_id == drive.id, Signature.email_key == email_key(data["email"]))
+    values = {
+        "drive_id": drive.id, "name": data["name"], "email": data["email"],
+        "email_key": email_key(data["email"]), "residence": data["residence"],
+        "region": data["region"] or "", "locale": tag, "consent_updates": data["consent_updates"],
+        "state": SignatureState.PENDING, "confirmation_sends": 1, "created_at": datetime.now(UTC),
+    }
+    # One statement that either inserts or, for an address already on this drive (even one
+    # inserted a moment ago by a simultaneous request), does nothing: the unique constraint decides.
+    new_id = db.session.scalar(
+        dialect_insert()(Signature).values(values)
+        .on_conflict_do_nothing(index_elements=["drive_id", "email_key"])
+        .returning(Signature.id)
     )
-    if existing is not None:
-        return resend(existing, drive)
-    signature = Signature(
-        drive_id=drive.id, name=data["name"], email=data["email"], email_key=email_key(data["email"]),
-        residence=data["residence"], region=data["region"] or "", locale=tag,
-        consent_updates=data["consent_updates"],
-    )
-    db.session.add(signature)
-    db.session.flush()  # the id goes into the links of the mail
-    queue_confirmation(signature, drive)
+    if new_id is None:
+        existing = db.session.scalar(
+            select(Signature).where(Signature.drive_id == drive.id, Signature.email_key == values["email_key"])
+        )
+        # Withdrawn between the two statements: then this is a new signature after all.
+        return resend(existing, drive) if existing else sign(drive, data, tag)
+    queue_confirmation(Signature(id=new_id, **values), drive)
+
+
+def dialect_insert():
+    """INSERT with ON CONFLICT, which PostgreSQL and SQLite both speak in their own dialect."""
+    return {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[db.session.get_bind().dialect.name]
 
 
 def resend(signature, drive):
@@ -67,60 +86,83 @@ def resend(signature, drive):
 def queue_confirmation(signature, drive):
     """Render the confirmation mail in the signer's language and put it in the outbox."""
     tag = signature.locale
-    links = {purpose: url_for(f"petitions.{purpose}", lang_code=tag, token=tokens.make(signature.id, purpose),
+    links = {purpose: url_for(f"petitions.{purpose}", lang_code=tag, token=tokens.make(signature, purpose),
                               _external=True)
              for purpose in (tokens.CONFIRM, tokens.WITHDRAW, tokens.UNSUBSCRIBE)}
     with force_locale(languages()[tag]):
         context = {"signature": signature, "text": drive.text(tag), "links": links}
         subject = _("Please confirm your signature: %(title)s", title=context["text"].title)
         enqueue("confirmation", signature.email, subject,
-                render_template("mail/confirm.txt", **context), render_template("mail/confirm.html", **context))
+                render_mail("mail/confirm.txt", **context), render_mail("mail/confirm.html", **context))
 
 
-class Confirmation(StrEnum):
+def render_mail(name, **context):
+    """A mail template rendered without the page context processors (language links etc.)."""
+    return current_app.jinja_env.get_template(name).render(**context)
+
+
+class Outcome(StrEnum):
+    """What a link from a mail did, for the page that says so."""
+
     CONFIRMED = "confirmed"
     ALREADY = "already"
     CLOSED = "closed"
+    DONE = "done"
     UNKNOWN = "unknown"
 
 
-def confirm(signature_id):
-    """Count a signature once; confirming twice is harmless; closed drives count no more."""
+def signature_for(token_data):
+    """The signature a link names, if it still exists and still belongs to the same address."""
+    signature_id, print_ = token_data
     signature = db.session.get(Signature, signature_id)
-    if signature is None:
-        return Confirmation.UNKNOWN, None
+    if signature is None or tokens.fingerprint(signature.email_key) != print_:
+        return None
+    return signature
+
+
+def confirm(signature):
+    """Count a signature once; confirming twice is harmless; closed drives count no more."""
     drive = db.session.get(Drive, signature.drive_id)
     if signature.state == SignatureState.CONFIRMED:
-        return Confirmation.ALREADY, drive
+        return Outcome.ALREADY, drive
     if not drive.signable_on(today()):
-        return Confirmation.CLOSED, drive
+        return Outcome.CLOSED, drive
     # Only the transaction that moves the row from pending counts it.
     moved = db.session.execute(
         update(Signature)
-        .where(Signature.id == signature_id, Signature.state == SignatureState.PENDING)
+        .where(Signature.id == signature.id, Signature.state == SignatureState.PENDING)
         .values(state=SignatureState.CONFIRMED, confirmed_at=datetime.now(UTC))
     ).rowcount
     if moved:
         adjust_count(drive.id, +1)
-    return (Confirmation.CONFIRMED if moved else Confirmation.ALREADY), drive
+        return Outcome.CONFIRMED, drive
+    # Someone else moved it first: confirmed in another tab, or withdrawn meanwhile.
+    still_there = db.session.scalar(select(Signature.id).where(Signature.id == signature.id))
+    return (Outcome.ALREADY if still_there else Outcome.UNKNOWN), drive
 
 
 def adjust_count(drive_id, step):
+    """Move a drive's confirmed count in the caller's transaction, in SQL, under the row lock."""
     db.session.execute(
         update(Drive).where(Drive.id == drive_id).values(confirmed_count=Drive.confirmed_count + step)
     )
 
 
-def withdraw(signature_id):
+def withdraw(signature):
     """Delete the signature and everything it holds; uncount it if it was counted."""
     removed = db.session.execute(
-        delete(Signature).where(Signature.id == signature_id).returning(Signature.drive_id, Signature.state)
+        delete(Signature).where(Signature.id == signature.id).returning(Signature.drive_id, Signature.state)
     ).first()
-    if removed is not None and removed.state == SignatureState.CONFIRMED:
+    if removed is None:
+        return Outcome.UNKNOWN, None
+    if removed.state == SignatureState.CONFIRMED:
         adjust_count(removed.drive_id, -1)
-    return removed is not None
+    return Outcome.DONE, None
 
 
-def unsubscribe(signature_id):
+def unsubscribe(signature):
     """Stop campaign updates to this signer; the signature stays."""
-    db.session.execute(update(Signature).where(Signature.id == signature_id).values(consent_updates=False))
+    changed = db.session.execute(
+        update(Signature).where(Signature.id == signature.id).values(consent_updates=False)
+    ).rowcount
+    return (Outcome.DONE if changed else Outcome.UNKNOWN), None

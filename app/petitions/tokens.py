@@ -1,5 +1,7 @@
 """Signed links in mail: they name a signature and a purpose, and confirmation links expire."""
 
+import hashlib
+
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -10,15 +12,22 @@ def serializer(purpose):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"signature-{purpose}")
 
 
-def make(signature_id, purpose):
-    return serializer(purpose).dumps(signature_id)
+def fingerprint(email_key):
+    """A short digest of the address, so that a link never fits another signature with a reused id."""
+    return hashlib.blake2b(email_key.encode(), digest_size=6).hexdigest()
+
+
+def make(signature, purpose):
+    """A link token naming the signature and what it is for."""
+    return serializer(purpose).dumps([signature.id, fingerprint(signature.email_key)])
 
 
 def read(token, purpose):
-    """The signature id in `token`, or None when it is forged, for another purpose or expired."""
+    """(signature id, fingerprint), or None when forged, for another purpose or expired."""
     # Withdrawing and unsubscribing must work from any old mail; confirming expires.
     max_age = current_app.config["CONFIRMATION_MAX_AGE"] if purpose == CONFIRM else None
     try:
-        return serializer(purpose).loads(token, max_age=max_age)
-    except BadSignature:
+        signature_id, print_ = serializer(purpose).loads(token, max_age=max_age)
+    except (BadSignature, TypeError, ValueError):
         return None
+    return signature_id, print_
