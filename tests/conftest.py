@@ -74,8 +74,8 @@ def databases(tmp_path_factory):
     found.drop_all()
 
 
-def migrated_app(url):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+def migrated_app(url, settings=None):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, **(settings or {})})
     with app.app_context():
         upgrade()
     return app

@@ -2,6 +2,7 @@
 
 import email
 import re
+from pathlib import Path
 from collections import Counter
 import socket
 import threading
@@ -529,3 +530,37 @@ def test_odd_slugs_are_a_404(petition_app, path):
 def test_an_oversized_post_is_refused_before_it_is_read(petition_app):
     response = sign(petition_app.test_client(), name="x" * 100_000)
     assert response.status_code == 413 and count(petition_app, Signature) == 0
+
+
+def test_rate_limits_can_live_in_redis_shared_by_every_process(databases):
+    import uuid
+
+    import redis
+
+    from tests.conftest import migrated_app, unavailable
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379").ping()
+    except redis.ConnectionError:
+        unavailable("Redis at 127.0.0.1:6379 is not reachable")
+    prefix = f"moratorium-test-{uuid.uuid4().hex[:8]}"
+    settings = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379", "RATELIMIT_KEY_PREFIX": prefix,
+                "SIGN_RATE_LIMIT": "2 per minute"}
+    url = databases.new()
+    first, second = migrated_app(url, settings), migrated_app(url, settings)  # two "processes"
+    path = Path(__file__).resolve().parent.parent / "examples" / "drive-sweden.yaml"
+    assert first.test_cli_runner().invoke(args=["drives", "create", "--file", str(path)]).exit_code == 0
+    statuses = [sign_example(app.test_client(), i) for i, app in enumerate([first, second, first])]
+    assert statuses == [303, 303, 429]
+    client = redis.Redis.from_url("redis://127.0.0.1:6379")
+    keys = client.keys(f"*{prefix}*")
+    # The client is counted under a keyed hash: no raw address reaches Redis.
+    assert keys and not any(b"127.0.0.1" in key for key in keys)
+    client.delete(*keys)
+
+
+def sign_example(client, i):
+    page = client.get("/en/drives/sweden-moratorium").get_data(as_text=True)
+    return client.post("/en/drives/sweden-moratorium", data={
+        "csrf_token": csrf_from(page), "name": "Anna", "email": f"r{i}@example.org",
+        "residence": "SE", "accept_privacy": "y"}).status_code
