@@ -47,26 +47,27 @@ class HarnessError(RuntimeError):
     """The benchmark itself could not run; distinct from the app being slow."""
 
 
-def parse_args(argv=None):
-    """Command-line flags."""
-    p = argparse.ArgumentParser(description=__doc__)
+def add_load_arguments(p, target, other):
+    """The flags every benchmark here shares: gunicorn, timing and the load generator."""
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     p.add_argument("--worker-class", default="sync", help="gunicorn worker class (default sync)")
     p.add_argument("--seconds", type=float, default=10.0,
-                   help="measured seconds per URL and round (wrk: whole seconds; default 10)")
+                   help=f"measured seconds per {target} and round (wrk: whole seconds; default 10)")
     p.add_argument("--rounds", type=int, default=1,
-                   help="alternate bare and country this many times; medians are reported")
-    p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds per URL first")
+                   help=f"alternate bare and {other} this many times; medians are reported")
+    p.add_argument("--warmup", type=float, default=2.0, help=f"unmeasured seconds per {target} first")
     p.add_argument("--concurrency", type=int, default=8, help="open connections (default 8)")
     p.add_argument("--max-requests", type=int, default=1_000_000,
-                   help="request budget per URL and run, a backstop to --seconds")
-    p.add_argument("--database-url", default=None,
-                   help="DATABASE_URL for the app (default: SQLite in instance/)")
+                   help=f"request budget per {target} and run, a backstop to --seconds")
     p.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
                    help="load generator: wrk if installed (auto), or the threaded fallback")
     p.add_argument("--wrk-threads", type=int, default=1,
                    help="wrk threads; one leaves the most CPU to gunicorn on 2 cores")
     p.add_argument("--json", action="store_true", help="also print one JSON result line")
+
+
+def checked_arguments(p, argv):
+    """Parse, refusing values that cannot make a measurement."""
     args = p.parse_args(argv)
     if min(args.workers, args.rounds, args.concurrency, args.max_requests, args.wrk_threads) < 1:
         p.error("--workers, --rounds, --concurrency, --max-requests, --wrk-threads must be >= 1")
@@ -75,6 +76,15 @@ def parse_args(argv=None):
     if args.wrk_threads > args.concurrency:
         p.error("wrk needs at least one connection per thread: --wrk-threads <= --concurrency")
     return args
+
+
+def parse_args(argv=None):
+    """Command-line flags."""
+    p = argparse.ArgumentParser(description=__doc__)
+    add_load_arguments(p, "URL", "country")
+    p.add_argument("--database-url", default=None,
+                   help="DATABASE_URL for the app (default: SQLite in instance/)")
+    return checked_arguments(p, argv)
 
 
 def free_port():

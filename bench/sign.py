@@ -28,6 +28,8 @@ sys.path.insert(0, str(BENCH))  # run as a script: pages.py and bare_insert.py s
 
 import bare_insert  # noqa: E402
 from pages import (  # noqa: E402
+    add_load_arguments,
+    checked_arguments,
     HOST, ROOT, HarnessError, database_label, free_port, get, make_runner, percentile,
     pick_generator, print_log, stop_gunicorn, wait_ready,
 )
@@ -142,28 +144,8 @@ def parse_args(argv=None):
                         "(default), or a plain WSGI function with no framework at all")
     p.add_argument("--million", action="store_true",
                    help="also measure the drive page with 1,000,000 confirmed signatures")
-    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    p.add_argument("--worker-class", default="sync", help="gunicorn worker class (default sync)")
-    p.add_argument("--seconds", type=float, default=10.0, help="measured seconds per route and round")
-    p.add_argument("--rounds", type=int, default=1,
-                   help="alternate bare and sign this many times; medians are reported")
-    p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds per route first")
-    p.add_argument("--concurrency", type=int, default=8, help="open connections (default 8)")
-    p.add_argument("--max-requests", type=int, default=1_000_000,
-                   help="request budget per route and run, a backstop to --seconds")
-    p.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
-                   help="load generator: wrk if installed (auto), or the threaded fallback")
-    p.add_argument("--wrk-threads", type=int, default=1,
-                   help="wrk threads; one leaves the most CPU to gunicorn on 2 cores")
-    p.add_argument("--json", action="store_true", help="also print one JSON result line")
-    args = p.parse_args(argv)
-    if min(args.workers, args.rounds, args.concurrency, args.max_requests, args.wrk_threads) < 1:
-        p.error("--workers, --rounds, --concurrency, --max-requests, --wrk-threads must be >= 1")
-    if args.seconds <= 0 or args.warmup < 0:
-        p.error("--seconds must be > 0 and --warmup >= 0")
-    if args.wrk_threads > args.concurrency:
-        p.error("wrk needs at least one connection per thread: --wrk-threads <= --concurrency")
-    return args
+    add_load_arguments(p, "route", "sign")
+    return checked_arguments(p, argv)
 
 
 # --- the database -------------------------------------------------------------------------
