@@ -71,11 +71,12 @@ def add_language(endpoint, values):
 
 
 def register_cli(app):
+    from app.letters.cli import legislators
     from app.outbox.cli import outbox
     from app.petitions.cli import drives
     from app.treaties.cli import data
 
-    for group in (data, drives, outbox):
+    for group in (data, drives, legislators, outbox):
         app.cli.add_command(group)
 
 

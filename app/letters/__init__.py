@@ -1,0 +1,1 @@
+"""Letters to legislators: who they are, and (to come) the letters visitors send them."""

@@ -1,0 +1,24 @@
+import click
+from flask.cli import AppGroup
+
+from app.letters.importer import LegislatorImportError, import_file
+
+legislators = AppGroup("legislators", help="The legislators letters go to.")
+
+
+@legislators.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--country", help="ISO code for files that do not name it (Popolo), e.g. SE.")
+@click.option("--language", help="Preferred language where the file gives none, e.g. sv.")
+def import_command(path, country, language):
+    """Import legislators from CSV (see the README) or Popolo JSON; a bad row changes nothing."""
+    try:
+        result = import_file(path, country, language)
+    except LegislatorImportError as error:
+        click.echo("Nothing was imported; fix these and run again:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+    if result.skipped:
+        click.echo(f"skipped, no e-mail address in the file: {', '.join(result.skipped)}")
