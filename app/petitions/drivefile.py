@@ -8,11 +8,13 @@ from sqlalchemy import select
 
 from app.countries import geo
 from app.extensions import db
+from app.letters import templates as letter_templates
 from app.petitions.models import Drive, DriveState, DriveText
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FIELDS = {"slug", "country", "state", "opens_on", "closes_on", "goal", "main_language", "texts"}
 TEXT_FIELDS = {"title", "summary", "petition"}
+LETTER_FIELDS = {"letter_subject", "letter_body"}
 
 
 class DriveFileError(ValueError):
@@ -81,14 +83,29 @@ def texts(value, main):
     checked = {}
     for tag, fields in value.items():
         language(tag, "texts")
-        if not isinstance(fields, dict) or set(fields) != TEXT_FIELDS:
-            raise DriveFileError(f"texts.{tag}: needs exactly title, summary and petition")
+        if not isinstance(fields, dict) or not TEXT_FIELDS <= set(fields) <= TEXT_FIELDS | LETTER_FIELDS:
+            raise DriveFileError(f"texts.{tag}: needs title, summary and petition, "
+                                 "and may have letter_subject and letter_body")
         if not all(isinstance(v, str) and v.strip() for v in fields.values()):
-            raise DriveFileError(f"texts.{tag}: title, summary and petition must not be empty")
+            raise DriveFileError(f"texts.{tag}: {', '.join(sorted(fields))} must not be empty")
+        letter(tag, fields)
         if len(fields["title"]) > 200 or "\n" in fields["title"].strip():
             raise DriveFileError(f"texts.{tag}.title: one line of at most 200 characters")
         checked[tag] = {k: v.strip() for k, v in fields.items()}
     return checked
+
+
+def letter(tag, fields):
+    """Check a letter template now, when it is saved, not when a letter is sent."""
+    if bool(fields.get("letter_subject")) != bool(fields.get("letter_body")):
+        raise DriveFileError(f"texts.{tag}: give both letter_subject and letter_body, or neither")
+    if "\n" in fields.get("letter_subject", "").strip():
+        raise DriveFileError(f"texts.{tag}.letter_subject: one line")
+    for name in LETTER_FIELDS & set(fields):
+        try:
+            letter_templates.check(fields[name])
+        except letter_templates.LetterTemplateError as error:
+            raise DriveFileError(f"texts.{tag}.{name}: {error}") from None
 
 
 def apply(spec, creating):

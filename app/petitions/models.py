@@ -70,6 +70,9 @@ class DriveText(PublicData, db.Model):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
     petition: Mapped[str] = mapped_column(Text)
+    # The letter to legislators in this language: sandboxed Jinja with the merge fields only.
+    letter_subject: Mapped[str | None] = mapped_column(String(300))
+    letter_body: Mapped[str | None] = mapped_column(Text)
     drive: Mapped[Drive] = relationship(back_populates="texts")
 
 
