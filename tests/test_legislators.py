@@ -87,3 +87,43 @@ def test_popolo_import_of_an_everypolitician_shaped_file(empty_app):
 def test_popolo_needs_country_and_language(empty_app):
     result = run(empty_app, DATA / "popolo-se.json")
     assert result.exit_code == 1 and "need --country and --language" in result.output
+
+
+TARGET_DRIVE = """
+slug: targets
+country: SE
+goal: 10
+targets: {targets}
+texts:
+  en: {{title: T, summary: S, petition: P}}
+"""
+
+
+@pytest.mark.parametrize("targets, expected", [
+    ("all", ["Anna Andersson", "Björn Berg"]),
+    ("{chamber: Riksdag}", ["Anna Andersson", "Björn Berg"]),
+    ("{chamber: Senate}", []),
+    ("{legislators: [mp-2]}", ["Björn Berg"]),
+])
+def test_a_drive_names_its_targets_among_active_legislators(empty_app, tmp_path, targets, expected):
+    from app.letters.services import recipients
+    from app.petitions.models import Drive
+
+    rows = ROWS + ["mp-4,SE,Cecilia Carlsson,Riksdag,S,Skåne,cecilia@riksdagen.example,sv,no\n"]
+    assert run(empty_app, write_csv(tmp_path, rows)).exit_code == 0
+    path = tmp_path / "drive.yaml"
+    path.write_text(TARGET_DRIVE.format(targets=targets), encoding="utf-8")
+    assert empty_app.test_cli_runner().invoke(args=["drives", "create", "--file", str(path)]).exit_code == 0
+    with empty_app.app_context():
+        drive = db.session.scalar(select(Drive))
+        assert [l.name for l in recipients(drive)] == expected  # never Cecilia (inactive) or CZ
+        skåne = [l.name for l in recipients(drive, region="Skåne")]
+    assert skåne == [n for n in expected if n == "Björn Berg"]
+
+
+@pytest.mark.parametrize("targets", ["some", "{chamber: ''}", "{legislators: []}", "{chamber: A, legislators: [1]}"])
+def test_bad_targets_are_refused(empty_app, tmp_path, targets):
+    path = tmp_path / "drive.yaml"
+    path.write_text(TARGET_DRIVE.format(targets=targets), encoding="utf-8")
+    result = empty_app.test_cli_runner().invoke(args=["drives", "create", "--file", str(path)])
+    assert result.exit_code != 0 and "targets: all, {chamber: NAME}" in result.output

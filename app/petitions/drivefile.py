@@ -12,7 +12,7 @@ from app.letters import templates as letter_templates
 from app.petitions.models import Drive, DriveState, DriveText
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-FIELDS = {"slug", "country", "state", "opens_on", "closes_on", "goal", "main_language", "texts"}
+FIELDS = {"slug", "country", "state", "opens_on", "closes_on", "goal", "main_language", "texts", "targets"}
 TEXT_FIELDS = {"title", "summary", "petition"}
 LETTER_FIELDS = {"letter_subject", "letter_body"}
 
@@ -33,7 +33,21 @@ def parse(document):
     spec |= dates(document.get("opens_on"), document.get("closes_on"))
     spec["main_locale"] = language(document.get("main_language", "en"), "main_language")
     spec["texts"] = texts(document.get("texts"), spec["main_locale"])
+    spec["targets"] = targets(document.get("targets", "all"))
     return spec
+
+
+def targets(value):
+    """all, {chamber: name} or {legislators: [ids from the import]}."""
+    if value == "all":
+        return {"all": True}
+    if isinstance(value, dict) and len(value) == 1:
+        chamber, ids = value.get("chamber"), value.get("legislators")
+        if isinstance(chamber, str) and chamber.strip():
+            return {"chamber": chamber.strip()}
+        if isinstance(ids, list) and ids and all(isinstance(i, (str, int)) for i in ids):
+            return {"legislators": [str(i) for i in ids]}
+    raise DriveFileError("targets: all, {chamber: NAME} or {legislators: [ID, ...]} (ids as imported)")
 
 
 def slug(value):

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -37,6 +37,8 @@ class Drive(PublicData, db.Model):
     closes_on: Mapped[date | None] = mapped_column(Date)
     goal: Mapped[int]
     main_locale: Mapped[str] = mapped_column(String(10))
+    # Who the drive's letters go to: {"all": true}, {"chamber": name} or {"legislators": [ids]}.
+    targets: Mapped[dict] = mapped_column(JSON, default=lambda: {"all": True})
     # Confirmed signatures, kept exact by the same transactions that confirm or withdraw.
     confirmed_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
