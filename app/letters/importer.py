@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.countries import geo
 from app.extensions import db
 from app.letters.models import Legislator
+from app.records import upsert_row
 
 CSV_COLUMNS = ("id", "country", "name", "chamber", "party", "region", "email", "language", "active")
 LENGTHS = {"source_id": 200, "name": 200, "chamber": 200, "party": 200, "region": 200}
@@ -167,14 +168,6 @@ def upsert(rows):
     result = Result()
     for values in rows:
         values = {**values, "active": values["active"] == "yes"}
-        found = existing.get((values["iso2"], values["source_id"]))
-        if found is None:
-            db.session.add(Legislator(**values))
-            result.created += 1
-        elif any(getattr(found, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(found, key, value)
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        outcome = upsert_row(Legislator, existing.get((values["iso2"], values["source_id"])), values)
+        setattr(result, outcome, getattr(result, outcome) + 1)
     return result

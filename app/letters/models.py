@@ -1,15 +1,13 @@
 """Legislators a drive's letters can go to."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import DateTime, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.records import utcnow
 
-
-def utcnow():
-    return datetime.now(UTC)
 
 
 class Legislator(db.Model):

@@ -1,6 +1,6 @@
 """Mail waiting to be sent, written in the same transaction as what caused it."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import DateTime, Index, String, Text
@@ -8,10 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 
 from app.extensions import db
+from app.records import utcnow
 
-
-def utcnow():
-    return datetime.now(UTC)
 
 
 class MessageState(StrEnum):

@@ -1,17 +1,15 @@
 """Country drives and their signatures."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.records import utcnow
 from app.revisions import PublicData
 
-
-def utcnow():
-    return datetime.now(UTC)
 
 
 class DriveState(StrEnum):

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import String, select
 
 from app.extensions import db
+from app.records import upsert_row
 from app.treaties.cells import choice, iso2, optional, partial_date, required, sources, written, yes_no
 from app.treaties.models import (
     ENDING, HALTING, Basis, Case, CaseKind, Dispute, Measure, MeasureKind, Outcome, Treaty,
@@ -198,16 +199,8 @@ def upsert(spec, rows, prune=False):
     existing = {getattr(o, spec.attribute(spec.key)): o for o in db.session.scalars(select(spec.model))}
     tally = Tally()
     for key, values in rows:
-        found = existing.pop(key, None)
-        if found is None:
-            db.session.add(spec.model(**values))
-            tally.created += 1
-        elif any(getattr(found, a) != v for a, v in values.items()):
-            for attribute, value in values.items():
-                setattr(found, attribute, value)
-            tally.updated += 1
-        else:
-            tally.unchanged += 1
+        outcome = upsert_row(spec.model, existing.pop(key, None), values)
+        setattr(tally, outcome, getattr(tally, outcome) + 1)
     tally.absent, tally.pruned = sorted(existing), prune
     for stale in existing.values() if prune else ():
         db.session.delete(stale)

@@ -1,12 +1,13 @@
 """Treaties, moratorium measures and cases, each row with its sources."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.records import utcnow
 from app.revisions import PublicData
 from app.treaties.dates import PartialDate, PartialDateType, happened_by
 
@@ -66,9 +67,6 @@ class Outcome(StrEnum):
 # Outcomes counted as refusals in the headline figures.
 REFUSALS = frozenset({Outcome.REFUSED, Outcome.VIOLATION_FOUND})
 
-
-def utcnow():
-    return datetime.now(UTC)
 
 
 class Sourced(PublicData):
