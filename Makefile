@@ -29,8 +29,10 @@ migrate: install
 data: migrate
 	$(BIN)/flask data load
 
-# An example petition, so that a fresh checkout has something to sign (development only).
+# An example petition and made-up legislators, so that a fresh checkout has something to
+# sign and someone to write to (development only: their addresses are at example.org).
 demo: data
+	$(BIN)/flask legislators import examples/legislators-se.csv
 	$(BIN)/flask drives update --file examples/drive-sweden.yaml 2>/dev/null || $(BIN)/flask drives create --file examples/drive-sweden.yaml
 
 run: translations demo

@@ -44,11 +44,13 @@ def register_blueprints(app):
     from app.api import bp as api_bp
     from app.countries import bp as countries_bp
     from app.countries.geo import CountryConverter
+    from app.letters.routes import bp as letters_bp
     from app.outbox import bp as outbox_bp
     from app.petitions import bp as petitions_bp
 
     app.url_map.converters["country"] = CountryConverter
     app.register_blueprint(petitions_bp)
+    app.register_blueprint(letters_bp)
     app.register_blueprint(outbox_bp)
 
     app.register_blueprint(countries_bp)

@@ -85,6 +85,11 @@ def load(env=os.environ):
         "SIGN_RATE_LIMIT": env.get("SIGN_RATE_LIMIT", "10 per minute;100 per day"),
         # Deliver mail inside the request (make run); production runs `flask outbox work --loop`.
         "OUTBOX_INLINE": env.get("OUTBOX_INLINE", str(app_env == "development")).lower() in {"1", "true", "yes"},
+        # Letters to legislators: what exceeds a cap waits for the next hour or day, none is dropped.
+        "LETTER_CAP_LEGISLATOR_HOUR": int(env.get("LETTER_CAP_LEGISLATOR_HOUR", 20)),
+        "LETTER_CAP_LEGISLATOR_DAY": int(env.get("LETTER_CAP_LEGISLATOR_DAY", 200)),
+        "LETTER_CAP_VISITOR_DAY": int(env.get("LETTER_CAP_VISITOR_DAY", 50)),
+        "LETTER_RATE_LIMIT": env.get("LETTER_RATE_LIMIT", "5 per minute;20 per day"),
         "CONFIRMATION_MAX_AGE": int(env.get("CONFIRMATION_MAX_AGE", 30 * 24 * 3600)),
         "RETENTION_MONTHS": int(env.get("RETENTION_MONTHS", 6)),
         "CORRECTIONS_EMAIL": env.get("CORRECTIONS_EMAIL", "corrections@moratorium.example"),

@@ -96,6 +96,11 @@ def language_links(request):
     return links
 
 
+def language_name(tag, locale):
+    """A shipped language's name as `locale` writes it (Swedish, 瑞典文...)."""
+    return Locale.parse(languages()[tag]).get_display_name(locale)
+
+
 def text_direction(tag):
     """ltr or rtl for a shipped language tag."""
     return Locale.parse(languages()[tag]).text_direction

@@ -78,6 +78,7 @@ def test_popolo_import_of_an_everypolitician_shaped_file(empty_app):
     anna, bjorn, david = people["a1b2c3d4-0001"], people["a1b2c3d4-0002"], people["a1b2c3d4-0004"]
     assert (anna.chamber, anna.party, anna.region) == ("Riksdag", "Socialdemokraterna", "Stockholms län")
     assert bjorn.email == "bjorn.berg@riksdagen.example"  # from contact_details
+    assert (bjorn.title, anna.title) == ("Dr", "")  # Popolo's honorific_prefix
     assert anna.active and not david.active  # David's seat ended in 2022
     assert anna.iso2 == "SE" and anna.language == "sv"
     again = run(empty_app, DATA / "popolo-se.json", "--country", "SE", "--language", "sv")

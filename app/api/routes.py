@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.api import bp
 from app.api.openapi import document
 from app.countries import geo, services
+from app.letters import services as letters
 from app.petitions import services as petitions
 from app.extensions import db
 from app.treaties.loader import SPECS, rows_as_csv
@@ -145,6 +146,10 @@ def drive(slug):
     if found is None:
         abort(404)
     main = found.text(found.main_locale)
+    letters_sent, per_legislator, targets = 0, {}, []
+    if letters.writable(found):
+        letters_sent, per_legislator = letters.sent_counts(found)
+        targets = letters.recipients(found)
     return jsonify(
         slug=found.slug, iso2=found.iso2, state=found.state, goal=found.goal,
         confirmed=found.confirmed_count, signable=found.signable_on(services.today()),
@@ -152,6 +157,9 @@ def drive(slug):
         closes_on=found.closes_on and found.closes_on.isoformat(),
         title=main.title, languages=sorted(t.locale for t in found.texts),
         url=url_for("petitions.drive", slug=found.slug, lang_code=found.main_locale, _external=True),
+        letters_sent=letters_sent,
+        legislators=[{"id": l.source_id, "name": l.name, "chamber": l.chamber, "party": l.party,
+                      "region": l.region, "letters_sent": per_legislator.get(l.id, 0)} for l in targets],
     )
 
 

@@ -6,7 +6,7 @@ from flask_babel import format_date, format_decimal, get_locale
 
 from app.countries import geo, labels
 from app.countries.worldmap import geometry
-from app.i18n import html_lang, text_direction
+from app.i18n import html_lang, language_name, text_direction
 
 
 def partial_date(value):
@@ -38,6 +38,7 @@ FILTERS = {
     "date_long": lambda d: format_date(d, "long"),
     "bcp47": html_lang,
     "text_direction": text_direction,
+    "language_name": lambda tag: language_name(tag, get_locale()),
 }
 
 GLOBALS = {

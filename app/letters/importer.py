@@ -17,7 +17,7 @@ from app.letters.models import Legislator
 from app.records import upsert_row
 
 CSV_COLUMNS = ("id", "country", "name", "chamber", "party", "region", "email", "language", "active")
-LENGTHS = {"source_id": 200, "name": 200, "chamber": 200, "party": 200, "region": 200}
+LENGTHS = {"source_id": 200, "name": 200, "title": 100, "chamber": 200, "party": 200, "region": 200}
 
 
 class LegislatorImportError(Exception):
@@ -63,7 +63,7 @@ def read_csv(path, country, language):
         cells = {k: (v or "").strip() for k, v in row.items() if k}
         records.append((f"line {reader.line_num}", {
             "source_id": cells["id"], "iso2": (cells["country"] or country or "").upper(),
-            "name": cells["name"], "chamber": cells["chamber"], "party": cells["party"],
+            "name": cells["name"], "title": cells.get("title", ""), "chamber": cells["chamber"], "party": cells["party"],
             "region": cells["region"], "email": cells["email"],
             "language": cells["language"] or language or "", "active": cells["active"] or "yes",
         }))
@@ -92,6 +92,7 @@ def read_popolo(path, country, language):
             continue
         records.append((f"persons[{index}]", {
             "source_id": str(person.get("id", "")), "iso2": country.upper(), "name": person.get("name", ""),
+            "title": person.get("honorific_prefix") or "",
             "chamber": names.get(seat.get("organization_id"), {}).get("name", ""),
             "party": names.get(seat.get("on_behalf_of_id"), {}).get("name", ""),
             "region": areas.get(seat.get("area_id"), ""), "email": address, "language": language,

@@ -1,9 +1,24 @@
-"""Who a drive's letters go to."""
+"""Who a drive's letters go to, in which language, and when each may leave under the caps."""
 
-from sqlalchemy import select
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
+from flask import current_app, session
+from sqlalchemy import delete, func, select
+
+from app.countries import geo
 from app.extensions import db
-from app.letters.models import Legislator
+from app.i18n import languages, maximized
+from app.letters import templates
+from app.letters.models import Legislator, Letter, LetterDelivery, LetterState
+from app.outbox.models import MessageState, OutboxMessage
+from app.outbox.services import enqueue
+from app.petitions.tokens import fingerprint
+
+SUBJECT_MAX = 300  # the outbox's subject column
+PROOFS_KEPT = 10  # addresses a browser has proved it reads, remembered in its session
 
 
 def recipients(drive, region=None):
@@ -15,4 +30,179 @@ def recipients(drive, region=None):
         query = query.where(Legislator.source_id.in_(drive.targets["legislators"]))
     if region:
         query = query.where(Legislator.region == region)
-    return db.session.scalars(query.order_by(Legislator.name)).all()
+    return db.session.scalars(query.order_by(Legislator.name, Legislator.id)).all()
+
+
+def regions(targets):
+    """The regions the targets stand for, for the visitor to pick theirs."""
+    return sorted({legislator.region for legislator in targets if legislator.region}, key=str.casefold)
+
+
+def writable(drive):
+    """True when the drive has a letter in its main language, the one every legislator can get."""
+    main = drive.text(drive.main_locale)
+    return bool(main and main.letter_body)
+
+
+@lru_cache(maxsize=256)
+def language_key(identifier):
+    """(language, script) for a tag such as sv, zh-hans or zh_Hant; None if it is not one."""
+    return maximized(identifier.replace("_", "-")) if identifier else None
+
+
+def letter_text(drive, language):
+    """The drive text whose letter is sent to someone reading `language`: theirs if the drive has it, else the main one."""
+    wanted = language_key(language)
+    if wanted:
+        for text in drive.texts:
+            if text.letter_body and language_key(languages().get(text.locale, text.locale)) == wanted:
+                return text
+    return drive.text(drive.main_locale)
+
+
+def compose(drive, text, legislator, writer):
+    """(subject, body) of the letter in `text`'s language to one legislator.
+
+    `writer` has name, region and personal. The personal paragraph is passed to the template
+    as a value, so whatever it contains ({{ }}, markup, header lines) is only ever text.
+    """
+    fields = {
+        "signer_name": writer.name, "signer_region": writer.region,
+        "legislator_name": legislator.name, "legislator_title": legislator.title,
+        "country": geo.name(drive.iso2, languages().get(text.locale, text.locale)),
+        "drive_title": text.title, "personal_paragraph": writer.personal,
+    }
+    subject = " ".join(templates.render(text.letter_subject, fields).split())[:SUBJECT_MAX]
+    body = templates.render(text.letter_body, fields)
+    if writer.personal and "personal_paragraph" not in templates.fields_of(text.letter_body):
+        body = f"{body.rstrip()}\n\n{writer.personal}\n"
+    return subject, tidy(body)
+
+
+def tidy(body):
+    """No doubled spaces from an empty field (Dear  Anna), no runs of blank lines."""
+    body = re.sub(r"(?<=\S) {2,}(?=\S)", " ", body)
+    return re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
+
+
+# Proof that this browser reads an address: set when its owner presses a confirmation button.
+
+def remember_proof(email_key):
+    proofs = [p for p in session.get("proofs", []) if p != fingerprint(email_key)]
+    session["proofs"] = [*proofs, fingerprint(email_key)][-PROOFS_KEPT:]
+
+
+def proven(email_key):
+    return fingerprint(email_key) in session.get("proofs", [])
+
+
+def write(drive, targets, data, tag, email_key):
+    """Store a letter to `targets`; None when this person already wrote to every one of them.
+
+    A person writes to each legislator once per drive. A letter still waiting for its
+    confirmation is replaced by a newer one from the same address.
+    """
+    held = select(Letter.id).where(Letter.drive_id == drive.id, Letter.email_key == email_key,
+                                   Letter.state == LetterState.HELD)
+    db.session.execute(delete(LetterDelivery).where(LetterDelivery.letter_id.in_(held)))
+    db.session.execute(delete(Letter).where(Letter.id.in_(held)).execution_options(synchronize_session=False))
+    written = set(db.session.scalars(
+        select(LetterDelivery.legislator_id).where(LetterDelivery.drive_id == drive.id,
+                                                   LetterDelivery.email_key == email_key)
+    ))
+    fresh = [legislator for legislator in targets if legislator.id not in written]
+    if not fresh:
+        return None
+    letter = Letter(drive_id=drive.id, name=data["name"], email=data["email"], email_key=email_key,
+                    region=data["region"] or "", locale=tag, personal=data["personal"] or "")
+    letter.deliveries = [LetterDelivery(drive_id=drive.id, email_key=email_key, legislator_id=legislator.id)
+                         for legislator in fresh]
+    db.session.add(letter)
+    db.session.flush()
+    return letter
+
+
+def clock():
+    """The time letters are scheduled from (tests set it to watch the caps across hours and days)."""
+    return datetime.now(UTC)
+
+
+def release(letter, drive):
+    """Render the letter for each legislator in their language and queue it at the time the caps allow."""
+    now = clock()
+    ids = sorted(d.legislator_id for d in letter.deliveries)
+    # Concurrent releases to the same legislators take their slots one after the other (PostgreSQL).
+    legislators = {l.id: l for l in db.session.scalars(
+        select(Legislator).where(Legislator.id.in_(ids)).order_by(Legislator.id).with_for_update()
+    )}
+    schedule = Schedule(ids, letter.email_key, now)
+    for delivery in letter.deliveries:
+        legislator = legislators[delivery.legislator_id]
+        subject, body = compose(drive, letter_text(drive, legislator.language), legislator, letter)
+        delivery.slot_hour = schedule.take(legislator.id)
+        delivery.outbox = enqueue("letter", legislator.email, subject, body, reply_to=letter.email)
+        delivery.outbox.next_attempt_at = max(now, hour_start(delivery.slot_hour))
+    letter.state, letter.released_at = LetterState.RELEASED, now
+
+
+def hour_start(hour):
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(hours=hour)
+
+
+class Schedule:
+    """Hours (since the epoch) in which letters may leave: per legislator per hour and per day, per writer per day.
+
+    Hours and days are UTC clock hours and days. Each letter takes the earliest hour, from now
+    on, in which none of the three caps is full; nothing is refused, only later.
+    """
+
+    def __init__(self, legislator_ids, email_key, now):
+        config = current_app.config
+        self.per_hour = config["LETTER_CAP_LEGISLATOR_HOUR"]
+        self.per_day = config["LETTER_CAP_LEGISLATOR_DAY"]
+        self.writer_per_day = config["LETTER_CAP_VISITOR_DAY"]
+        self.now_hour = int(now.timestamp() // 3600)
+        since = self.now_hour - self.now_hour % 24
+        counted = db.session.execute(
+            select(LetterDelivery.legislator_id, LetterDelivery.slot_hour, func.count())
+            .where(LetterDelivery.legislator_id.in_(legislator_ids), LetterDelivery.slot_hour >= since)
+            .group_by(LetterDelivery.legislator_id, LetterDelivery.slot_hour)
+        )
+        self.hours, self.days = Counter(), Counter()
+        for legislator_id, hour, count in counted:
+            self.hours[legislator_id, hour] += count
+            self.days[legislator_id, hour // 24] += count
+        self.writer_days = Counter()
+        for hour, count in db.session.execute(
+            select(LetterDelivery.slot_hour, func.count())
+            .where(LetterDelivery.email_key == email_key, LetterDelivery.slot_hour >= since)
+            .group_by(LetterDelivery.slot_hour)
+        ):
+            self.writer_days[hour // 24] += count
+
+    def take(self, legislator_id):
+        hour = self.now_hour
+        while True:
+            day = hour // 24
+            if self.writer_days[day] >= self.writer_per_day or self.days[legislator_id, day] >= self.per_day:
+                hour = (day + 1) * 24
+            elif self.hours[legislator_id, hour] >= self.per_hour:
+                hour += 1
+            else:
+                break
+        self.hours[legislator_id, hour] += 1
+        self.days[legislator_id, day] += 1
+        self.writer_days[day] += 1
+        return hour
+
+
+def sent_counts(drive):
+    """(letters sent on the drive, {legislator id: letters sent}), counting mail the server accepted."""
+    rows = db.session.execute(
+        select(LetterDelivery.legislator_id, func.count())
+        .join(OutboxMessage, OutboxMessage.id == LetterDelivery.outbox_id)
+        .where(LetterDelivery.drive_id == drive.id, OutboxMessage.state == MessageState.SENT)
+        .group_by(LetterDelivery.legislator_id)
+    ).all()
+    per_legislator = dict(rows)
+    return sum(per_legislator.values()), per_legislator

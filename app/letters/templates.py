@@ -1,10 +1,13 @@
 """Letter templates campaigners write: Jinja in its sandbox, with a fixed set of merge fields."""
 
+from functools import lru_cache
+
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
-MERGE_FIELDS = ("signer_name", "signer_region", "legislator_name", "legislator_title", "country", "drive_title")
+MERGE_FIELDS = ("signer_name", "signer_region", "legislator_name", "legislator_title", "country", "drive_title",
+                "personal_paragraph")
 SAMPLE = {field: f"[{field}]" for field in MERGE_FIELDS}
 
 # Letters are plain text: no HTML escaping, and nothing but the merge fields to reach.
@@ -33,6 +36,17 @@ def check(source):
         raise LetterTemplateError(f"not allowed in a letter template: {error}") from None
 
 
+@lru_cache(maxsize=256)
+def compiled(source):
+    return environment.from_string(source)
+
+
+@lru_cache(maxsize=256)
+def fields_of(source):
+    """The merge fields a template uses."""
+    return frozenset(meta.find_undeclared_variables(environment.parse(source)))
+
+
 def render(source, fields):
-    """The letter text for one signer and one legislator."""
-    return environment.from_string(source).render(**fields)
+    """The letter text for one signer and one legislator; field values are text, never template."""
+    return compiled(source).render(**fields)

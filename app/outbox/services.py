@@ -29,21 +29,21 @@ def backoff(attempts):
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def due(limit):
+def due(limit, now=None):
     """Pending messages whose time has come, locked so that side-by-side workers skip them."""
     return (
         select(OutboxMessage)
         .where(OutboxMessage.state == MessageState.PENDING,
-               OutboxMessage.next_attempt_at <= datetime.now(UTC))
+               OutboxMessage.next_attempt_at <= (now or datetime.now(UTC)))
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
 
 
-def deliver_batch(limit=50):
-    """Send one batch of due messages and commit their new states; return (tried, sent)."""
-    messages = db.session.scalars(due(limit)).all()
+def deliver_batch(limit=50, now=None):
+    """Send one batch of messages due at `now` and commit their new states; return (tried, sent)."""
+    messages = db.session.scalars(due(limit, now)).all()
     sent = 0
     try:
         with Sender() as sender:
@@ -122,11 +122,14 @@ def as_mail(message):
     )
 
 
-def work(limit=50):
-    """Deliver due messages batch after batch until none are due; return how many were sent."""
+def work(limit=50, now=None):
+    """Deliver due messages batch after batch until none are due; return how many were sent.
+
+    `now` is the clock's time unless a test moves it forward (to see deferred letters leave).
+    """
     total = 0
     while True:
-        tried, sent = deliver_batch(limit)
+        tried, sent = deliver_batch(limit, now)
         total += sent
         if tried < limit:
             return total

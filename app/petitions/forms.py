@@ -46,8 +46,8 @@ def no_control_characters(form, field):
         raise ValidationError(_l("Please remove the invisible control characters."))
 
 
-class SignatureForm(FlaskForm):
-    """The petition form; the view fills the residence choices in the visitor's language."""
+class PersonForm(FlaskForm):
+    """Who is signing or writing: a name and an address to confirm, and a trap for bots."""
 
     name = StringField(_l("Full name"), filters=[normalised], validators=[
         DataRequired(_l("Please give your name.")),
@@ -55,12 +55,27 @@ class SignatureForm(FlaskForm):
         no_control_characters,
     ])
     email = EmailField(_l("E-mail address"), filters=[normalised], validators=[
-        DataRequired(_l("Please give your e-mail address: we send a link to confirm your signature.")),
+        DataRequired(_l("Please give your e-mail address: we send you a link to confirm it.")),
         Length(max=EMAIL_MAX, message=_l("This e-mail address is too long.")),
         no_control_characters,
         Email(_l("This does not look like an e-mail address."), check_deliverability=False,
               allow_smtputf8=False),
     ])
+    # Hidden from people by CSS; a bot that fills every field fills this one too.
+    website = StringField(_l("Leave this field empty"))
+
+    def validate_email(self, field):
+        # Case-folding can lengthen an address (ß -> ss); the stored key must still fit.
+        if field.data and len(field.data.casefold()) > EMAIL_MAX:
+            raise ValidationError(_l("This e-mail address is too long."))
+
+    def is_bot(self):
+        return bool(self.website.data)
+
+
+class SignatureForm(PersonForm):
+    """The petition form; the view fills the residence choices in the visitor's language."""
+
     # The choices are checked by validate_residence: WTForms' own check walks all 250 on every post.
     residence = SelectField(_l("Country of residence"), validate_choice=False, widget=CountrySelect(), validators=[
         InputRequired(_l("Please choose your country of residence.")),
@@ -74,24 +89,14 @@ class SignatureForm(FlaskForm):
     accept_privacy = BooleanField(_l("I have read the privacy notice"), validators=[
         InputRequired(_l("Please accept the privacy notice to sign.")),
     ])
-    # Hidden from people by CSS; a bot that fills every field fills this one too.
-    website = StringField(_l("Leave this field empty"))
 
     def fill_choices(self, locale):
         self.residence.choices = [("", _l("Choose…")), *residence_choices(str(locale))]
         return self
 
-    def validate_email(self, field):
-        # Case-folding can lengthen an address (ß -> ss); the stored key must still fit.
-        if field.data and len(field.data.casefold()) > EMAIL_MAX:
-            raise ValidationError(_l("This e-mail address is too long."))
-
     def validate_residence(self, field):
         if field.data and not geo.exists(field.data):
             raise ValidationError(_l("Please choose a country from the list."))
-
-    def is_bot(self):
-        return bool(self.website.data)
 
 
 class ActionForm(FlaskForm):

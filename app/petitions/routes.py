@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from app.countries.services import today
 from app.extensions import db, limiter
 from app.i18n import current_tag
+from app.letters import services as letters
 from app.outbox.services import work
 from app.petitions import bp, services, tokens
 from app.petitions.forms import ActionForm, SignatureForm
@@ -22,9 +23,11 @@ def drive_or_404(slug):
 
 
 def render_drive(drive, form, status=200, expired=False):
+    can_write = letters.writable(drive)
     return render_template(
         "petitions/drive.html", drive=drive, text=drive.text(current_tag()), form=form,
-        signable=drive.signable_on(today()), expired=expired,
+        signable=drive.signable_on(today()), expired=expired, can_write=can_write,
+        letters_sent=letters.sent_counts(drive)[0] if can_write else 0,
     ), status
 
 
@@ -82,9 +85,13 @@ def signature_action(token, purpose, perform):
         return render_template("petitions/action.html", purpose=purpose, outcome="ask", form=form)
     signature = services.signature_for(token_data)
     outcome, drive = perform(signature) if signature else (services.Outcome.UNKNOWN, None)
+    if purpose == tokens.CONFIRM and outcome in {services.Outcome.CONFIRMED, services.Outcome.ALREADY}:
+        # Whoever pressed this button reads the address: their letters need no further confirmation.
+        letters.remember_proof(signature.email_key)
     db.session.commit()
     status = 409 if outcome == services.Outcome.CLOSED else 200
-    return render_template("petitions/action.html", purpose=purpose, outcome=outcome, drive=drive), status
+    return render_template("petitions/action.html", purpose=purpose, outcome=outcome, drive=drive,
+                           can_write=drive is not None and letters.writable(drive)), status
 
 
 @bp.route("/<lang:lang_code>/signatures/confirm/<token>", methods=["GET", "POST"])

@@ -6,6 +6,8 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 CONFIRM, WITHDRAW, UNSUBSCRIBE = "confirm", "withdraw", "unsubscribe"
+LETTER = "letter"  # confirms a letter's address; names a Letter rather than a Signature
+EXPIRING = {CONFIRM, LETTER}
 
 
 def serializer(purpose):
@@ -18,14 +20,14 @@ def fingerprint(email_key):
 
 
 def make(signature, purpose):
-    """A link token naming the signature and what it is for."""
+    """A link token naming the signature (or letter) and what it is for."""
     return serializer(purpose).dumps([signature.id, fingerprint(signature.email_key)])
 
 
 def read(token, purpose):
     """(signature id, fingerprint), or None when forged, for another purpose or expired."""
     # Withdrawing and unsubscribing must work from any old mail; confirming expires.
-    max_age = current_app.config["CONFIRMATION_MAX_AGE"] if purpose == CONFIRM else None
+    max_age = current_app.config["CONFIRMATION_MAX_AGE"] if purpose in EXPIRING else None
     try:
         signature_id, print_ = serializer(purpose).loads(token, max_age=max_age)
     except (BadSignature, TypeError, ValueError):

@@ -1,0 +1,367 @@
+"""Letters to legislators through a real SMTP server: language, Reply-To, confirmation, caps."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.letters import services as letter_services
+from app.letters.models import Letter, LetterDelivery
+from app.outbox.models import MessageState, OutboxMessage
+from app.outbox.services import work
+from app.petitions.models import DriveText
+from app.petitions.tokens import fingerprint
+from tests.conftest import axe_violations, serve
+from tests.test_petitions import csrf_from, deliver, inbox, link, mail_to, press, sign  # noqa: F401
+
+DRIVE_YAML = """
+slug: sweden-2026
+country: SE
+state: {state}
+opens_on: 2026-01-01
+closes_on: 2099-12-31
+goal: 1000
+main_language: en
+texts:
+  en:
+    title: Sweden, declare a moratorium
+    summary: Make the Supreme Court's protection law.
+    petition: We call on Sweden to stop extraditions to China.
+    letter_subject: "A letter from {{{{ signer_name }}}}"
+    letter_body: |-
+      Dear {{{{ legislator_title }}}} {{{{ legislator_name }}}},
+
+      Please support a moratorium in {{{{ country }}}}.
+
+      {{{{ personal_paragraph }}}}
+
+      Yours, {{{{ signer_name }}}} ({{{{ signer_region }}}})
+  zh-hans:
+    title: 瑞典，请宣布暂停向中国引渡
+    summary: 让最高法院的保护成为法律。
+    petition: 我们呼吁瑞典停止向中国引渡。
+    letter_subject: "{{{{ signer_name }}}}的来信"
+    letter_body: |-
+      尊敬的{{{{ legislator_name }}}}：
+
+      请支持{{{{ country }}}}暂停引渡。
+
+      {{{{ signer_name }}}}
+"""
+
+LEGISLATORS = """id,country,name,title,chamber,party,region,email,language,active
+mp-1,SE,Anna Andersson,Dr,Riksdag,S,Stockholm,anna@riksdagen.example,sv,yes
+mp-2,SE,Li Wei,,Riksdag,M,Stockholm,li@riksdagen.example,zh,yes
+mp-3,SE,Cecilia Carlsson,,Riksdag,C,Skåne,cecilia@riksdagen.example,en,yes
+mp-4,SE,Former Member,,Riksdag,C,Skåne,former@riksdagen.example,sv,no
+"""
+TARGETS = {"anna@riksdagen.example", "li@riksdagen.example", "cecilia@riksdagen.example"}
+WRITER = "writer@example.org"
+
+
+@pytest.fixture
+def letters_app(empty_app, inbox, tmp_path):
+    mail_to(empty_app, inbox.port, OUTBOX_INLINE=False, SIGN_RATE_LIMIT="10000 per minute",
+            LETTER_RATE_LIMIT="10000 per minute", SERVER_NAME="moratorium.test")
+    set_drive(empty_app, tmp_path, "open", "create")
+    path = tmp_path / "legislators.csv"
+    path.write_text(LEGISLATORS, encoding="utf-8")
+    result = empty_app.test_cli_runner().invoke(args=["legislators", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    return empty_app
+
+
+def set_drive(app, tmp_path, state, verb, yaml=DRIVE_YAML):
+    path = tmp_path / "drive.yaml"
+    path.write_text(yaml.format(state=state), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["drives", verb, "--file", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def prove(client, address=WRITER):
+    """As if this browser had pressed a confirmation button for `address` (tested on its own below)."""
+    with client.session_transaction() as session:
+        session["proofs"] = [fingerprint(address.casefold())]
+
+
+def write(client, locale="en", **fields):
+    page = client.get(f"/{locale}/drives/sweden-2026/letter").get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), "name": "Wang Fang", "email": WRITER, "region": "",
+            "personal": "My brother lives in Stockholm.", "accept_privacy": "y", "action": "send", **fields}
+    return client.post(f"/{locale}/drives/sweden-2026/letter", data={k: v for k, v in data.items() if v is not None})
+
+
+def count(app, model, *where):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def body(message):
+    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+
+
+def test_each_target_gets_one_mail_in_their_language_with_the_writer_to_reply_to(letters_app, inbox):
+    client = letters_app.test_client()
+    prove(client)
+    response = write(client)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/letter/sent?status=queued")
+    deliver(letters_app)
+    assert {m["To"] for m in inbox.messages} == TARGETS  # the inactive member gets nothing
+    assert len(inbox.messages) == 3
+    for message in inbox.messages:
+        assert message["Reply-To"] == WRITER
+        assert message["From"] == letters_app.config["MAIL_DEFAULT_SENDER"]
+    [anna] = inbox.to("anna@riksdagen.example")  # Swedish: the drive has none, so its main language
+    assert anna["Subject"] == "A letter from Wang Fang"
+    assert body(anna) == ("Dear Dr Anna Andersson,\n\nPlease support a moratorium in Sweden.\n\n"
+                          "My brother lives in Stockholm.\n\nYours, Wang Fang ()\n")
+    [li] = inbox.to("li@riksdagen.example")  # "zh" is Simplified Chinese, which the drive has
+    assert li["Subject"] == "Wang Fang的来信"
+    assert body(li).startswith("尊敬的Li Wei：\n\n请支持瑞典暂停引渡。")
+    assert "My brother lives in Stockholm." in body(li)  # the template leaves it out: it goes at the end
+    [cecilia] = inbox.to("cecilia@riksdagen.example")
+    assert cecilia["Subject"] == "A letter from Wang Fang"
+
+    api = client.get("/api/v1/drives/sweden-2026").get_json()
+    assert api["letters_sent"] == 3
+    assert {l["id"]: l["letters_sent"] for l in api["legislators"]} == {"mp-1": 1, "mp-2": 1, "mp-3": 1}
+    assert "3 letters sent to legislators so far." in client.get("/en/drives/sweden-2026").get_data(as_text=True)
+
+
+def test_letters_wait_for_the_address_to_be_confirmed(letters_app, inbox):
+    client = letters_app.test_client()
+    response = write(client, locale="zh-hans")
+    assert response.headers["Location"].endswith("/letter/sent?status=held")
+    deliver(letters_app)
+    [ask] = inbox.messages  # only the question to the writer, in the writer's language
+    assert ask["To"] == WRITER and ask["Subject"] == "请确认您的信件：瑞典，请宣布暂停向中国引渡"
+    confirm = re.search(r"http://moratorium\.test(/zh-hans/letters/confirm/\S+)", body(ask)).group(1)
+    client.get(confirm)  # a link scanner's GET sends nothing
+    deliver(letters_app)
+    assert len(inbox.messages) == 1 and count(letters_app, OutboxMessage) == 1
+
+    stranger = letters_app.test_client()  # the button works from any browser: the mailbox is the proof
+    assert "3" in press(stranger, confirm).get_data(as_text=True)
+    deliver(letters_app)
+    assert {m["To"] for m in inbox.messages[1:]} == TARGETS
+    assert "已经确认" in press(stranger, confirm).get_data(as_text=True)
+    deliver(letters_app)
+    assert len(inbox.messages) == 4  # pressing again sends nothing twice
+
+    # The confirmed address now writes straight away from that browser.
+    assert write(stranger, region="Skåne").headers["Location"].endswith("status=queued")
+
+
+def test_confirming_a_signature_lets_letters_leave_at_once(letters_app, inbox):
+    client = letters_app.test_client()
+    sign(client, email=WRITER)
+    deliver(letters_app)
+    [ask] = inbox.messages
+    page = press(client, link(ask, "confirm")).get_data(as_text=True)
+    assert "/en/drives/sweden-2026/letter" in page  # "now write to your legislators"
+    assert write(client).headers["Location"].endswith("status=queued")
+    deliver(letters_app)
+    assert {m["To"] for m in inbox.messages[1:]} == TARGETS
+
+
+def test_someone_elses_confirmed_address_does_not_send_in_their_name(letters_app, inbox):
+    owner = letters_app.test_client()
+    prove(owner)
+    write(owner, region="Skåne")
+    impostor = letters_app.test_client()
+    assert write(impostor, name="Not Wang").headers["Location"].endswith("status=held")
+    deliver(letters_app)
+    assert [m["To"] for m in inbox.messages].count(WRITER) == 1  # the real owner is asked
+    assert not [m for m in inbox.messages if "Not Wang" in m["Subject"]]
+
+
+def test_each_legislator_gets_one_letter_per_person_and_drive(letters_app, inbox):
+    client = letters_app.test_client()
+    prove(client)
+    write(client, region="Skåne")
+    write(client, email=WRITER.upper())  # all of them now, the same person
+    write(client)
+    deliver(letters_app)
+    assert sorted(m["To"] for m in inbox.messages) == sorted(TARGETS)
+    assert count(letters_app, LetterDelivery) == 3
+
+
+@pytest.fixture
+def noon(monkeypatch):
+    """Letters scheduled as if it were noon today (UTC), so that an hour later is still today."""
+    moment = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    monkeypatch.setattr(letter_services, "clock", lambda: moment)
+    return moment
+
+
+def run_outbox(app, now):
+    with app.app_context():
+        work(now=now)
+
+
+def test_caps_defer_letters_and_deliver_them_after_the_reset(letters_app, inbox, noon):
+    letters_app.config.update(LETTER_CAP_LEGISLATOR_HOUR=2, LETTER_CAP_LEGISLATOR_DAY=3)
+    writers = [f"writer{i}@example.org" for i in range(5)]
+    for address in writers:
+        client = letters_app.test_client()
+        prove(client, address)
+        assert write(client, email=address, region="Skåne").status_code == 303
+    cecilia = lambda: inbox.to("cecilia@riksdagen.example")  # noqa: E731
+    run_outbox(letters_app, noon)
+    assert len(cecilia()) == 2  # the hour's cap
+    run_outbox(letters_app, noon + timedelta(minutes=59))
+    assert len(cecilia()) == 2
+    run_outbox(letters_app, noon + timedelta(hours=1))
+    assert len(cecilia()) == 3  # the next hour: the day's cap is now full
+    run_outbox(letters_app, noon + timedelta(hours=11))
+    assert len(cecilia()) == 3
+    run_outbox(letters_app, noon + timedelta(hours=12))  # midnight: a new day
+    assert len(cecilia()) == 5
+    assert sorted(m["Reply-To"] for m in cecilia()) == writers  # none lost, none twice
+    assert count(letters_app, OutboxMessage, OutboxMessage.state != MessageState.SENT) == 0
+
+
+def test_the_writers_daily_cap_defers_to_the_next_day(letters_app, inbox, noon):
+    letters_app.config.update(LETTER_CAP_VISITOR_DAY=2)
+    client = letters_app.test_client()
+    prove(client)
+    write(client)
+    run_outbox(letters_app, noon)
+    assert len(inbox.messages) == 2
+    run_outbox(letters_app, noon + timedelta(hours=11, minutes=59))
+    assert len(inbox.messages) == 2
+    run_outbox(letters_app, noon + timedelta(hours=12))
+    assert len(inbox.messages) == 3 and {m["To"] for m in inbox.messages} == TARGETS
+
+
+@pytest.mark.parametrize("personal", [
+    "Thanks.\r\nBcc: victim@example.org\r\nSubject: spam",
+    "{{ 7*7 }} {% for x in range(10) %}loop{% endfor %} {{ signer_name.__class__ }}",
+    "<script>alert(1)</script> <b>bold</b>",
+])
+def test_a_personal_paragraph_is_only_ever_text(letters_app, inbox, personal):
+    client = letters_app.test_client()
+    prove(client)
+    preview = client.post("/en/drives/sweden-2026/letter", data={
+        "csrf_token": csrf_from(client.get("/en/drives/sweden-2026/letter").get_data(as_text=True)),
+        "name": "Wang Fang", "region": "Skåne", "personal": personal, "action": "preview"})
+    assert preview.status_code == 200
+    assert "<script>" not in preview.get_data(as_text=True) and "<b>bold" not in preview.get_data(as_text=True)
+    write(client, region="Skåne", personal=personal)
+    deliver(letters_app)
+    [message] = inbox.messages
+    assert message["To"] == "cecilia@riksdagen.example" and message["Bcc"] is None
+    assert message["Subject"] == "A letter from Wang Fang"
+    assert personal.replace("\r\n", "\n") in body(message)  # word for word, nothing evaluated
+
+
+@pytest.mark.parametrize("fields, field, message", [
+    ({"personal": "x" * 2001}, "personal", "to 2000 characters or fewer"),
+    ({"personal": "bad\x00byte"}, "personal", "control characters"),
+    ({"personal": "turn \u202eback"}, "personal", "control characters"),
+    ({"personal": "escape \x1b[31m"}, "personal", "control characters"),
+    ({"name": "Wang\r\nBcc: victim@example.org"}, "name", "control characters"),
+    ({"email": "writer@example.org\r\nBcc: victim@example.org"}, "email", None),
+    ({"region": "Atlantis"}, "region", "Please choose a region from the list."),
+    ({"accept_privacy": None}, "accept_privacy", "Please accept the privacy notice"),
+])
+def test_bad_input_is_refused_beside_the_field_and_stores_nothing(letters_app, fields, field, message):
+    client = letters_app.test_client()
+    prove(client)
+    response = write(client, **fields)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in html
+    if message:
+        assert message in html
+    assert count(letters_app, Letter) == 0 and count(letters_app, OutboxMessage) == 0
+
+
+def test_the_joiners_some_scripts_need_are_kept(letters_app, inbox):
+    client = letters_app.test_client()
+    prove(client)
+    words = "مېنىڭ ئاكام\u200cنىڭ 👩\u200d👩\u200d👧"
+    write(client, region="Skåne", personal=words)
+    deliver(letters_app)
+    assert words in body(inbox.messages[0])
+
+
+def test_the_preview_shows_a_translation_and_what_is_sent(letters_app):
+    client = letters_app.test_client()
+    page = client.post("/zh-hans/drives/sweden-2026/letter", data={
+        "csrf_token": csrf_from(client.get("/zh-hans/drives/sweden-2026/letter").get_data(as_text=True)),
+        "name": "王芳", "region": "Skåne", "personal": "", "action": "preview"}).get_data(as_text=True)
+    # Cecilia reads English: the visitor reads the Chinese text, and sees the English that is sent.
+    assert "尊敬的Cecilia Carlsson：" in page
+    assert '<div class="letter" lang="en" dir="ltr">' in page and "Dear Cecilia Carlsson," in page
+    [href] = re.findall(r'href="(mailto:[^"]+)"', page)
+    assert href.startswith("mailto:cecilia@riksdagen.example?subject=A%20letter%20from%20")
+    assert "Dear Cecilia Carlsson,\r\n\r\nPlease support a moratorium in Sweden." in unquote(href.replace("&amp;", "&"))
+
+
+def test_a_drive_without_a_letter_has_no_letter_page(letters_app):
+    with letters_app.app_context():
+        for text in db.session.scalars(select(DriveText)):
+            text.letter_subject = text.letter_body = None
+        db.session.commit()
+    client = letters_app.test_client()
+    assert client.get("/en/drives/sweden-2026/letter").status_code == 404
+    assert "Write to your legislators" not in client.get("/en/drives/sweden-2026").get_data(as_text=True)
+    assert client.get("/api/v1/drives/sweden-2026").get_json()["legislators"] == []
+
+
+def test_a_closed_drive_takes_no_more_letters(letters_app, tmp_path):
+    client = letters_app.test_client()
+    prove(client)
+    page = client.get("/en/drives/sweden-2026/letter").get_data(as_text=True)
+    set_drive(letters_app, tmp_path, "closed", "update")
+    response = client.post("/en/drives/sweden-2026/letter", data={
+        "csrf_token": csrf_from(page), "name": "Wang Fang", "email": WRITER, "region": "",
+        "accept_privacy": "y", "action": "send"})
+    assert response.status_code == 409 and "letters can no longer be sent" in response.get_data(as_text=True)
+    assert count(letters_app, Letter) == 0
+
+
+@pytest.mark.browser
+def test_sign_confirm_then_write_in_a_browser_without_javascript(letters_app, inbox, browser):
+    letters_app.config["SERVER_NAME"] = None  # links must point at the live server
+    with serve(letters_app) as url:
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(f"{url}/en/drives/sweden-2026")
+        page.get_by_label("Full name").fill("Wang Fang")
+        page.get_by_label("E-mail address").fill(WRITER)
+        page.get_by_label("Country of residence").select_option("SE")
+        page.get_by_label("I have read the privacy notice").check()
+        page.get_by_role("button", name="Sign").click()
+        deliver(letters_app)
+        page.goto(re.search(r"http://\S+/signatures/confirm/\S+", body(inbox.to(WRITER)[0])).group(0))
+        page.get_by_role("button", name="Confirm your signature").click()
+        page.get_by_role("link", name="Now write to your legislators").click()
+        page.get_by_label("Your region").select_option("Stockholm")
+        page.get_by_label("Full name").fill("Wang Fang")
+        page.get_by_label("E-mail address").fill(WRITER)
+        page.get_by_label("Your own words (optional)").fill("My family lives in Stockholm.")
+        page.get_by_role("button", name="Update the preview").click()
+        assert page.locator("#recipients-title").inner_text() == "It goes to 2 legislators"
+        assert "My family lives in Stockholm." in page.locator(".preview").inner_text()
+        assert page.get_by_role("link", name="Anna Andersson").get_attribute("href").startswith("mailto:")
+        page.get_by_label("I have read the privacy notice").check()
+        page.get_by_role("button", name="Send my letter").click()
+        assert "on its way" in page.locator("main").inner_text()
+        deliver(letters_app)
+        assert {m["To"] for m in inbox.messages[1:]} == {"anna@riksdagen.example", "li@riksdagen.example"}
+        context.close()
+        # The letter page passes axe-core: as first seen, and previewed with errors showing.
+        scripted = browser.new_context()
+        page = scripted.new_page()
+        page.goto(f"{url}/zh-hans/drives/sweden-2026/letter")
+        assert axe_violations(page) == []
+        page.locator("textarea").fill("x" * 2001)
+        page.locator("button[value=send]").click()
+        assert page.locator(".error").count() >= 3
+        assert axe_violations(page) == []
+        scripted.close()
