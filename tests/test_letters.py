@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.letters import services as letter_services
-from app.letters.models import Letter, LetterDelivery
+from app.letters.models import Legislator, Letter, LetterDelivery
 from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import work
 from app.petitions.models import DriveText
@@ -128,7 +128,10 @@ def test_each_target_gets_one_mail_in_their_language_with_the_writer_to_reply_to
     api = client.get("/api/v1/drives/sweden-2026").get_json()
     assert api["letters_sent"] == 3
     assert {l["id"]: l["letters_sent"] for l in api["legislators"]} == {"mp-1": 1, "mp-2": 1, "mp-3": 1}
-    assert "3 letters sent to legislators so far." in client.get("/en/drives/sweden-2026").get_data(as_text=True)
+    drive_page = client.get("/en/drives/sweden-2026").get_data(as_text=True)
+    assert "3 letters sent to legislators so far." in drive_page
+    assert '<tr><th scope="row">Li Wei</th><td>M</td><td>1</td></tr>' in drive_page
+    assert '<td>1</td></tr>' in client.get("/en/drives/sweden-2026/letter").get_data(as_text=True)
 
 
 def test_letters_wait_for_the_address_to_be_confirmed(letters_app, inbox):
@@ -311,6 +314,15 @@ def test_a_drive_without_a_letter_has_no_letter_page(letters_app):
     assert client.get("/en/drives/sweden-2026/letter").status_code == 404
     assert "Write to your legislators" not in client.get("/en/drives/sweden-2026").get_data(as_text=True)
     assert client.get("/api/v1/drives/sweden-2026").get_json()["legislators"] == []
+
+
+def test_no_letter_page_until_there_is_someone_to_write_to(letters_app):
+    with letters_app.app_context():
+        db.session.execute(update(Legislator).values(active=False))
+        db.session.commit()
+    client = letters_app.test_client()
+    assert client.get("/en/drives/sweden-2026/letter").status_code == 404
+    assert "Write to your legislators" not in client.get("/en/drives/sweden-2026").get_data(as_text=True)
 
 
 def test_a_closed_drive_takes_no_more_letters(letters_app, tmp_path):

@@ -20,8 +20,19 @@ from app.petitions.services import email_key, render_mail, visible_drive
 bp = Blueprint("letters", __name__)
 
 
+MAILTO_MAX = 20  # beyond this, a visitor picks their region before getting one link per legislator
+
+
 def letter_limit():
     return current_app.config["LETTER_RATE_LIMIT"]
+
+
+def preview_limit():
+    return current_app.config["LETTER_PREVIEW_RATE_LIMIT"]
+
+
+def previewing():
+    return request.form.get("action") != "send"
 
 
 def writable_drive_or_404(slug):
@@ -32,7 +43,8 @@ def writable_drive_or_404(slug):
 
 
 @bp.route("/<lang:lang_code>/drives/<slug>/letter", methods=["GET", "POST"])
-@limiter.limit(letter_limit, methods=["POST"])
+@limiter.limit(letter_limit, methods=["POST"], exempt_when=previewing)
+@limiter.limit(preview_limit, methods=["POST"], exempt_when=lambda: not previewing())
 def write(slug):
     drive = writable_drive_or_404(slug)
     everyone = services.recipients(drive)
@@ -44,7 +56,7 @@ def write(slug):
         return render_letter(drive, form, everyone, open_)
     if not open_:
         return render_letter(drive, form, everyone, open_, status=409)
-    if request.form.get("action") != "send":
+    if previewing():
         status = 200 if form.preview_is_valid() else 400
         return render_letter(drive, form, everyone, open_, status=status, previewed=True)
     if not form.validate():
@@ -92,7 +104,8 @@ def render_letter(drive, form, everyone, open_, status=200, previewed=False):
     return render_template(
         "letters/write.html", drive=drive, text=drive.text(current_tag()), form=form, targets=targets,
         sent=sent, open_=open_, previewed=previewed, versions=versions(drive, targets, writer),
-        mailto=[mailto(drive, legislator, writer) for legislator in targets] if previewed else [],
+        mailto=[mailto(drive, legislator, writer) for legislator in targets]
+        if previewed and len(targets) <= MAILTO_MAX else [], mailto_max=MAILTO_MAX,
     ), status
 
 

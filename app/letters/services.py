@@ -21,13 +21,19 @@ SUBJECT_MAX = 300  # the outbox's subject column
 PROOFS_KEPT = 10  # addresses a browser has proved it reads, remembered in its session
 
 
-def recipients(drive, region=None):
-    """The drive's active target legislators, optionally only those of one region, by name."""
+def targets_query(drive):
+    """The drive's active target legislators."""
     query = select(Legislator).where(Legislator.iso2 == drive.iso2, Legislator.active)
     if "chamber" in drive.targets:
         query = query.where(Legislator.chamber == drive.targets["chamber"])
     elif "legislators" in drive.targets:
         query = query.where(Legislator.source_id.in_(drive.targets["legislators"]))
+    return query
+
+
+def recipients(drive, region=None):
+    """The drive's active target legislators, optionally only those of one region, by name."""
+    query = targets_query(drive)
     if region:
         query = query.where(Legislator.region == region)
     return db.session.scalars(query.order_by(Legislator.name, Legislator.id)).all()
@@ -39,9 +45,10 @@ def regions(targets):
 
 
 def writable(drive):
-    """True when the drive has a letter in its main language, the one every legislator can get."""
+    """True when the drive has a letter in its main language (the one every legislator can get)
+    and someone to send it to."""
     main = drive.text(drive.main_locale)
-    return bool(main and main.letter_body)
+    return bool(main and main.letter_body) and db.session.scalar(select(targets_query(drive).exists()))
 
 
 @lru_cache(maxsize=256)
@@ -206,3 +213,11 @@ def sent_counts(drive):
     ).all()
     per_legislator = dict(rows)
     return sum(per_legislator.values()), per_legislator
+
+
+def with_legislators(counts):
+    """[(legislator, count)], most letters first, for {legislator id: count}."""
+    if not counts:
+        return []
+    people = db.session.scalars(select(Legislator).where(Legislator.id.in_(counts)))
+    return sorted(((p, counts[p.id]) for p in people), key=lambda pair: (-pair[1], pair[0].name))
