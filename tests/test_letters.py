@@ -13,9 +13,8 @@ from app.letters.models import Legislator, Letter, LetterDelivery
 from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import work
 from app.petitions.models import DriveText
-from app.petitions.tokens import fingerprint
 from tests.conftest import axe_violations, serve
-from tests.test_petitions import csrf_from, deliver, inbox, link, mail_to, press, sign  # noqa: F401
+from tests.test_petitions import csrf_from, deliver, inbox, link, mail_to, press, run_together, sign  # noqa: F401
 
 DRIVE_YAML = """
 slug: sweden-2026
@@ -83,8 +82,10 @@ def set_drive(app, tmp_path, state, verb, yaml=DRIVE_YAML):
 
 def prove(client, address=WRITER):
     """As if this browser had pressed a confirmation button for `address` (tested on its own below)."""
+    with client.application.app_context():
+        proof = letter_services.proof(address.casefold())
     with client.session_transaction() as session:
-        session["proofs"] = [fingerprint(address.casefold())]
+        session["proofs"] = [proof]
 
 
 def write(client, locale="en", **fields):
@@ -147,15 +148,17 @@ def test_letters_wait_for_the_address_to_be_confirmed(letters_app, inbox):
     assert len(inbox.messages) == 1 and count(letters_app, OutboxMessage) == 1
 
     stranger = letters_app.test_client()  # the button works from any browser: the mailbox is the proof
-    assert "3" in press(stranger, confirm).get_data(as_text=True)
+    assert "My brother lives in Stockholm." in stranger.get(confirm).get_data(as_text=True)  # what it confirms
+    assert "谢谢：您写给3位议员的信件正在发送。" in press(stranger, confirm).get_data(as_text=True)
     deliver(letters_app)
     assert {m["To"] for m in inbox.messages[1:]} == TARGETS
     assert "已经确认" in press(stranger, confirm).get_data(as_text=True)
     deliver(letters_app)
     assert len(inbox.messages) == 4  # pressing again sends nothing twice
 
-    # The confirmed address now writes straight away from that browser.
-    assert write(stranger, region="Skåne").headers["Location"].endswith("status=queued")
+    # That browser now writes from the confirmed address without another mail (and Cecilia,
+    # in Skåne, already has this writer's letter).
+    assert write(stranger, region="Skåne").headers["Location"].endswith("status=already")
 
 
 def test_confirming_a_signature_lets_letters_leave_at_once(letters_app, inbox):
@@ -184,12 +187,85 @@ def test_someone_elses_confirmed_address_does_not_send_in_their_name(letters_app
 def test_each_legislator_gets_one_letter_per_person_and_drive(letters_app, inbox):
     client = letters_app.test_client()
     prove(client)
-    write(client, region="Skåne")
-    write(client, email=WRITER.upper())  # all of them now, the same person
-    write(client)
+    assert write(client, region="Skåne").headers["Location"].endswith("status=queued")
+    assert write(client, email=WRITER.upper()).headers["Location"].endswith("status=queued")  # the others
+    again = write(client)
+    assert again.headers["Location"].endswith("status=already")
+    assert "do not receive your letter twice" in client.get(again.headers["Location"]).get_data(as_text=True)
     deliver(letters_app)
     assert sorted(m["To"] for m in inbox.messages) == sorted(TARGETS)
-    assert count(letters_app, LetterDelivery) == 3
+    assert count(letters_app, LetterDelivery) == 3 and count(letters_app, Letter) == 2
+
+
+def test_a_held_letter_cannot_be_replaced_by_someone_elses(letters_app, inbox):
+    owner, impostor = letters_app.test_client(), letters_app.test_client()
+    write(owner, personal="The owner's words.")
+    write(impostor, name="Wang Fang", personal="Words the owner never wrote.")
+    deliver(letters_app)
+    owners_mail, impostors_mail = inbox.to(WRITER)
+    assert "The owner's words." in body(owners_mail) and "never wrote" in body(impostors_mail)
+    confirm = re.search(r"http://moratorium\.test(/en/letters/confirm/\S+)", body(owners_mail)).group(1)
+    press(owner, confirm)
+    deliver(letters_app)
+    letters = inbox.messages[2:]
+    assert {m["To"] for m in letters} == TARGETS
+    assert all("The owner's words." in body(m) and "never wrote" not in body(m) for m in letters)
+
+
+def test_confirming_when_the_drive_no_longer_takes_letters_sends_nothing(letters_app, inbox):
+    client = letters_app.test_client()
+    write(client)
+    deliver(letters_app)
+    confirm = re.search(r"http://moratorium\.test(/en/letters/confirm/\S+)", body(inbox.messages[0])).group(1)
+    with letters_app.app_context():
+        for text in db.session.scalars(select(DriveText)):
+            text.letter_subject = text.letter_body = None
+        db.session.commit()
+    assert press(client, confirm).status_code == 409
+    assert count(letters_app, OutboxMessage) == 1
+
+
+def test_an_expired_letter_form_comes_back_as_written(letters_app):
+    client = letters_app.test_client()
+    client.get("/en/drives/sweden-2026/letter")
+    response = client.post("/en/drives/sweden-2026/letter", data={
+        "csrf_token": "expired", "name": "Wang Fang", "email": WRITER, "region": "Skåne",
+        "personal": "Words worth keeping.", "action": "send"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "This form expired" in html and "Words worth keeping." in html and 'value="Wang Fang"' in html
+    assert count(letters_app, Letter) == 0
+
+
+@pytest.mark.postgres_only
+def test_pressing_confirm_twice_at_once_sends_each_letter_once(letters_app, inbox):
+    writer = letters_app.test_client()
+    write(writer)
+    deliver(letters_app)
+    confirm = re.search(r"http://moratorium\.test(/en/letters/confirm/\S+)", body(inbox.messages[0])).group(1)
+    clients = [letters_app.test_client() for _ in range(4)]
+    tokens = [csrf_from(c.get(confirm).get_data(as_text=True)) for c in clients]
+    statuses = []
+    run_together(4, lambda i: statuses.append(clients[i].post(confirm, data={"csrf_token": tokens[i]}).status_code))
+    assert statuses == [200] * 4
+    deliver(letters_app)
+    assert sorted(m["To"] for m in inbox.messages[1:]) == sorted(TARGETS)
+
+
+@pytest.mark.postgres_only
+def test_sending_twice_at_once_writes_each_legislator_once(letters_app, inbox):
+    clients = [letters_app.test_client() for _ in range(4)]
+    for client in clients:
+        prove(client)
+    pages = [c.get("/en/drives/sweden-2026/letter").get_data(as_text=True) for c in clients]
+    data = {"name": "Wang Fang", "email": WRITER, "region": "", "personal": "", "accept_privacy": "y",
+            "action": "send"}
+    statuses = []
+    run_together(4, lambda i: statuses.append(clients[i].post(
+        "/en/drives/sweden-2026/letter", data={**data, "csrf_token": csrf_from(pages[i])}).headers["Location"]))
+    assert sorted(s.rsplit("=", 1)[1] for s in statuses) == ["already", "already", "already", "queued"]
+    deliver(letters_app)
+    assert sorted(m["To"] for m in inbox.messages) == sorted(TARGETS)
 
 
 @pytest.fixture
@@ -243,6 +319,7 @@ def test_the_writers_daily_cap_defers_to_the_next_day(letters_app, inbox, noon):
 @pytest.mark.parametrize("personal", [
     "Thanks.\r\nBcc: victim@example.org\r\nSubject: spam",
     "{{ 7*7 }} {% for x in range(10) %}loop{% endfor %} {{ signer_name.__class__ }}",
+    "مرحبا \u200fRTL\u200e and a flag 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
     "<script>alert(1)</script> <b>bold</b>",
 ])
 def test_a_personal_paragraph_is_only_ever_text(letters_app, inbox, personal):

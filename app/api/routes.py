@@ -146,10 +146,8 @@ def drive(slug):
     if found is None:
         abort(404)
     main = found.text(found.main_locale)
-    letters_sent, per_legislator, targets = 0, {}, []
-    if letters.writable(found):
-        letters_sent, per_legislator = letters.sent_counts(found)
-        targets = letters.recipients(found)
+    letters_sent, per_legislator = letters.sent_counts(found)
+    targets = letters.recipients(found) if letters.has_letter(found) else []
     return jsonify(
         slug=found.slug, iso2=found.iso2, state=found.state, goal=found.goal,
         confirmed=found.confirmed_count, signable=found.signable_on(services.today()),

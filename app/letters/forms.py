@@ -7,9 +7,11 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from app.petitions.forms import PersonForm
 
 PERSONAL_MAX = 2000
-# Line breaks and tabs belong in a paragraph; the joiners are needed to write Persian,
-# Uyghur and emoji. Every other control or format character is refused (bidi overrides...).
-ALLOWED_CONTROLS = frozenset("\n\t\u200c\u200d")
+# Line breaks and tabs belong in a paragraph; the joiners are needed to write Persian, Uyghur
+# and emoji, the direction marks to mix right-to-left and left-to-right text, the soft hyphen
+# and tag characters for words and flags (🏴 of Scotland). Every other control or format
+# character is refused (NUL, escape sequences, bidi overrides...).
+ALLOWED_CONTROLS = frozenset("\n\t\u200c\u200d\u200e\u200f\u061c\u00ad") | frozenset(map(chr, range(0xE0020, 0xE0080)))
 
 
 def paragraph(text):

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -51,6 +51,8 @@ class Letter(db.Model):
     region: Mapped[str] = mapped_column(String(200), default="")
     locale: Mapped[str] = mapped_column(String(10))  # the writer's language, for their mail
     personal: Mapped[str] = mapped_column(Text, default="")  # plain text, never a template
+    # Whom it was written to; a delivery per legislator is made when it is released.
+    legislator_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     state: Mapped[LetterState] = mapped_column(String(20), default=LetterState.HELD)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -4,6 +4,8 @@ from urllib.parse import quote
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 
 from app.countries.services import today
 from app.extensions import db, limiter
@@ -68,18 +70,30 @@ def write(slug):
 
 
 def send(drive, data, targets):
-    """Store the letter; release it now if this browser has proved the address, else ask by mail."""
+    """Store the letter; release it now if this browser has proved the address, else ask by mail.
+
+    Returns what the thank-you page says: queued, already (every legislator had this writer's
+    letter), or held (waiting for the link in the mail).
+    """
     key = email_key(data["email"])
+    services.lock_writer(key)
     letter = services.write(drive, targets, data, current_tag(), key)
-    proven = services.proven(key)
-    if letter is not None and proven:
-        services.release(letter, drive)
-    elif letter is not None:
+    if services.proven(key):
+        queued = services.release(letter, drive)
+        status = "queued" if queued else "already"
+        if not queued:
+            db.session.delete(letter)  # nothing to send: keep nothing
+    else:
         queue_confirmation(letter, drive)
-    db.session.commit()
+        status = "held"
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same letter sent twice at once, where the lock does not reach (SQLite)
+        db.session.rollback()
+        return "already"
     if current_app.config["OUTBOX_INLINE"]:
         work()
-    return "queued" if proven else "held"
+    return status
 
 
 def queue_confirmation(letter, drive):
@@ -90,10 +104,10 @@ def queue_confirmation(letter, drive):
         text = drive.text(letter.locale)
         subject = _("Please confirm your letter: %(title)s", title=text.title)
         enqueue("letter-confirmation", letter.email, subject, render_mail(
-            "mail/confirm_letter.txt", letter=letter, text=text, link=link, count=len(letter.deliveries)))
+            "mail/confirm_letter.txt", letter=letter, text=text, link=link, count=len(letter.legislator_ids)))
 
 
-def render_letter(drive, form, everyone, open_, status=200, previewed=False):
+def render_letter(drive, form, everyone, open_, status=200, previewed=False, expired=False):
     region = form.region.data if form.region.data in form.known_regions else ""
     targets = services.recipients(drive, region) if region else everyone
     _total, sent = services.sent_counts(drive)
@@ -103,7 +117,7 @@ def render_letter(drive, form, everyone, open_, status=200, previewed=False):
     )
     return render_template(
         "letters/write.html", drive=drive, text=drive.text(current_tag()), form=form, targets=targets,
-        sent=sent, open_=open_, previewed=previewed, versions=versions(drive, targets, writer),
+        sent=sent, open_=open_, previewed=previewed, expired=expired, versions=versions(drive, targets, writer),
         mailto=[mailto(drive, legislator, writer) for legislator in targets]
         if previewed and len(targets) <= MAILTO_MAX else [], mailto_max=MAILTO_MAX,
     ), status
@@ -139,33 +153,53 @@ def mailto(drive, legislator, writer):
 @bp.route("/<lang:lang_code>/drives/<slug>/letter/sent")
 def sent(slug):
     drive = writable_drive_or_404(slug)
+    status = request.args.get("status")
     return render_template("letters/sent.html", drive=drive, text=drive.text(current_tag()),
-                           held=request.args.get("status") != "queued")
+                           status=status if status in {"queued", "already"} else "held")
 
 
 @bp.route("/<lang:lang_code>/letters/confirm/<token>", methods=["GET", "POST"])
 def confirm(token):
+    """Show the letter and a button; pressing it proves the address and releases the letter."""
     token_data = tokens.read(token, tokens.LETTER)
-    if token_data is None:
-        return render_template("letters/confirm.html", outcome="invalid"), 404
+    letter = None
+    if token_data is not None:
+        letter = db.session.get(Letter, token_data[0])
+        if letter is not None and tokens.fingerprint(letter.email_key) != token_data[1]:
+            letter = None
+    if letter is None:
+        outcome = "invalid" if token_data is None else "unknown"
+        return render_template("letters/confirm.html", outcome=outcome), 404
     form = ActionForm()
     if not form.validate_on_submit():
-        return render_template("letters/confirm.html", outcome="ask", form=form)
-    letter_id, print_ = token_data
-    letter = db.session.get(Letter, letter_id)
-    if letter is None or tokens.fingerprint(letter.email_key) != print_:
-        return render_template("letters/confirm.html", outcome="unknown")
+        return render_template("letters/confirm.html", outcome="ask", form=form, letter=letter,
+                               count=len(letter.legislator_ids))
+    services.lock_writer(letter.email_key)
+    db.session.refresh(letter)
     services.remember_proof(letter.email_key)
     drive = db.session.get(Drive, letter.drive_id)
+    queued = None
     if letter.state == LetterState.RELEASED:
         outcome = "already"
-    elif drive is None or not drive.signable_on(today()):
+    elif drive is None or not drive.signable_on(today()) or not services.writable(drive):
         outcome = "closed"
     else:
-        services.release(letter, drive)
-        outcome = "released"
+        queued = services.release(letter, drive)
+        outcome = {None: "already", 0: "written"}.get(queued, "released")
     db.session.commit()
-    if outcome == "released" and current_app.config["OUTBOX_INLINE"]:
+    if queued and current_app.config["OUTBOX_INLINE"]:
         work()
-    return render_template("letters/confirm.html", outcome=outcome, drive=drive,
-                           count=len(letter.deliveries)), 409 if outcome == "closed" else 200
+    return render_template("letters/confirm.html", outcome=outcome, drive=drive, count=queued or 0), \
+        409 if outcome == "closed" else 200
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error):
+    """A letter form that sat open too long: show it again, as written, with a fresh token."""
+    if request.endpoint != "letters.write":
+        return render_template("letters/confirm.html", outcome="ask", form=ActionForm(), expired=True), 400
+    drive = writable_drive_or_404(request.view_args["slug"])
+    everyone = services.recipients(drive)
+    form = LetterForm().fill_choices(services.regions(everyone))  # as filled in, from the posted data
+    return render_letter(drive, form, everyone, drive.signable_on(today()), status=400, previewed=True,
+                         expired=True)

@@ -1,12 +1,14 @@
 """Who a drive's letters go to, in which language, and when each may leave under the caps."""
 
+import hashlib
+import hmac
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app, session
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select, text, update
 
 from app.countries import geo
 from app.extensions import db
@@ -15,7 +17,6 @@ from app.letters import templates
 from app.letters.models import Legislator, Letter, LetterDelivery, LetterState
 from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import enqueue
-from app.petitions.tokens import fingerprint
 
 SUBJECT_MAX = 300  # the outbox's subject column
 PROOFS_KEPT = 10  # addresses a browser has proved it reads, remembered in its session
@@ -44,11 +45,15 @@ def regions(targets):
     return sorted({legislator.region for legislator in targets if legislator.region}, key=str.casefold)
 
 
-def writable(drive):
-    """True when the drive has a letter in its main language (the one every legislator can get)
-    and someone to send it to."""
+def has_letter(drive):
+    """True when the drive has a letter in its main language, the one every legislator can get."""
     main = drive.text(drive.main_locale)
-    return bool(main and main.letter_body) and db.session.scalar(select(targets_query(drive).exists()))
+    return bool(main and main.letter_body)
+
+
+def writable(drive):
+    """True when the drive has a letter and someone to send it to."""
+    return has_letter(drive) and db.session.scalar(select(targets_query(drive).exists()))
 
 
 @lru_cache(maxsize=256)
@@ -93,37 +98,43 @@ def tidy(body):
 
 
 # Proof that this browser reads an address: set when its owner presses a confirmation button.
+# A keyed digest, so that the (signed, not encrypted) session cookie does not carry the address
+# and no one can forge the proof for another address.
+
+def proof(email_key):
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"letter-proof:" + email_key.encode(), hashlib.sha256).hexdigest()
+
 
 def remember_proof(email_key):
-    proofs = [p for p in session.get("proofs", []) if p != fingerprint(email_key)]
-    session["proofs"] = [*proofs, fingerprint(email_key)][-PROOFS_KEPT:]
+    proofs = [p for p in session.get("proofs", []) if p != proof(email_key)]
+    session["proofs"] = [*proofs, proof(email_key)][-PROOFS_KEPT:]
 
 
 def proven(email_key):
-    return fingerprint(email_key) in session.get("proofs", [])
+    return proof(email_key) in session.get("proofs", [])
+
+
+def lock_writer(email_key):
+    """Take the writer's turn: their letters are stored, released and capped one at a time.
+
+    PostgreSQL: a transaction-scoped advisory lock on the address. SQLite has one writer at a
+    time anyway (and is for development).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        number = int.from_bytes(hashlib.blake2b(email_key.encode(), digest_size=8).digest(), "big", signed=True)
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:number)"), {"number": number})
 
 
 def write(drive, targets, data, tag, email_key):
-    """Store a letter to `targets`; None when this person already wrote to every one of them.
+    """Store a held letter to `targets`: nothing is sent until `release`.
 
-    A person writes to each legislator once per drive. A letter still waiting for its
-    confirmation is replaced by a newer one from the same address.
+    Held letters never replace one another, so no one can swap their text into a letter
+    waiting for someone else's confirmation.
     """
-    held = select(Letter.id).where(Letter.drive_id == drive.id, Letter.email_key == email_key,
-                                   Letter.state == LetterState.HELD)
-    db.session.execute(delete(LetterDelivery).where(LetterDelivery.letter_id.in_(held)))
-    db.session.execute(delete(Letter).where(Letter.id.in_(held)).execution_options(synchronize_session=False))
-    written = set(db.session.scalars(
-        select(LetterDelivery.legislator_id).where(LetterDelivery.drive_id == drive.id,
-                                                   LetterDelivery.email_key == email_key)
-    ))
-    fresh = [legislator for legislator in targets if legislator.id not in written]
-    if not fresh:
-        return None
     letter = Letter(drive_id=drive.id, name=data["name"], email=data["email"], email_key=email_key,
-                    region=data["region"] or "", locale=tag, personal=data["personal"] or "")
-    letter.deliveries = [LetterDelivery(drive_id=drive.id, email_key=email_key, legislator_id=legislator.id)
-                         for legislator in fresh]
+                    region=data["region"] or "", locale=tag, personal=data["personal"] or "",
+                    legislator_ids=[legislator.id for legislator in targets])
     db.session.add(letter)
     db.session.flush()
     return letter
@@ -135,21 +146,41 @@ def clock():
 
 
 def release(letter, drive):
-    """Render the letter for each legislator in their language and queue it at the time the caps allow."""
+    """Claim a held letter and queue it to each legislator not yet written to, at the time the caps allow.
+
+    Returns how many mails were queued (0 when the writer had already written to every one of
+    its legislators: once per drive each), or None when it was not held any more (released by
+    a concurrent request). The caller holds `lock_writer` for the letter's address.
+    """
+    claimed = db.session.execute(
+        update(Letter).where(Letter.id == letter.id, Letter.state == LetterState.HELD)
+        .values(state=LetterState.RELEASED, released_at=clock())
+    ).rowcount
+    if not claimed:
+        return None
+    written = set(db.session.scalars(select(LetterDelivery.legislator_id).where(
+        LetterDelivery.drive_id == drive.id, LetterDelivery.email_key == letter.email_key)))
+    ids = sorted(set(letter.legislator_ids) - written)
     now = clock()
-    ids = sorted(d.legislator_id for d in letter.deliveries)
     # Concurrent releases to the same legislators take their slots one after the other (PostgreSQL).
     legislators = {l.id: l for l in db.session.scalars(
         select(Legislator).where(Legislator.id.in_(ids)).order_by(Legislator.id).with_for_update()
     )}
     schedule = Schedule(ids, letter.email_key, now)
-    for delivery in letter.deliveries:
-        legislator = legislators[delivery.legislator_id]
+    queued = 0
+    for legislator_id in ids:
+        legislator = legislators.get(legislator_id)
+        if legislator is None:
+            continue  # deleted since the letter was written
         subject, body = compose(drive, letter_text(drive, legislator.language), legislator, letter)
-        delivery.slot_hour = schedule.take(legislator.id)
+        delivery = LetterDelivery(letter=letter, drive_id=drive.id, email_key=letter.email_key,
+                                  legislator_id=legislator.id, slot_hour=schedule.take(legislator.id))
         delivery.outbox = enqueue("letter", legislator.email, subject, body, reply_to=letter.email)
         delivery.outbox.next_attempt_at = max(now, hour_start(delivery.slot_hour))
-    letter.state, letter.released_at = LetterState.RELEASED, now
+        db.session.add(delivery)
+        queued += 1
+    db.session.expire(letter, ["state", "released_at"])
+    return queued
 
 
 def hour_start(hour):

@@ -24,7 +24,7 @@ def drive_or_404(slug):
 
 def render_drive(drive, form, status=200, expired=False):
     can_write = letters.writable(drive)
-    sent, by_legislator = letters.sent_counts(drive) if can_write else (0, {})
+    sent, by_legislator = letters.sent_counts(drive)  # kept when the drive stops taking letters
     return render_template(
         "petitions/drive.html", drive=drive, text=drive.text(current_tag()), form=form,
         signable=drive.signable_on(today()), expired=expired, can_write=can_write,

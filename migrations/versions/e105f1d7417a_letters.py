@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('region', sa.String(length=200), nullable=False),
     sa.Column('locale', sa.String(length=10), nullable=False),
     sa.Column('personal', sa.Text(), nullable=False),
+    sa.Column('legislator_ids', sa.JSON(), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('released_at', sa.DateTime(timezone=True), nullable=True),
