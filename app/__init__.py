@@ -37,6 +37,8 @@ def register_extensions(app):
     mail.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)
+    from app.staff.auth import login_manager
+    login_manager.init_app(app)
     i18n.init_app(app)
 
 
@@ -45,12 +47,14 @@ def register_blueprints(app):
     from app.countries import bp as countries_bp
     from app.countries.geo import CountryConverter
     from app.letters.routes import bp as letters_bp
+    from app.staff.routes import bp as staff_bp
     from app.outbox import bp as outbox_bp
     from app.petitions import bp as petitions_bp
 
     app.url_map.converters["country"] = CountryConverter
     app.register_blueprint(petitions_bp)
     app.register_blueprint(letters_bp)
+    app.register_blueprint(staff_bp)
     app.register_blueprint(outbox_bp)
 
     app.register_blueprint(countries_bp)
@@ -76,9 +80,11 @@ def register_cli(app):
     from app.letters.cli import legislators
     from app.outbox.cli import outbox
     from app.petitions.cli import drives
+    from app.staff.cli import users
+    from app.staff.export_cli import signatures
     from app.treaties.cli import data
 
-    for group in (data, drives, legislators, outbox):
+    for group in (data, drives, legislators, outbox, signatures, users):
         app.cli.add_command(group)
 
 
@@ -88,7 +94,7 @@ def register_errorhandlers(app):
             return jsonify(error=error.name.lower()), error.code
         return render_template("errors/error.html", error=error), error.code
 
-    for code in (400, 404, 405, 409, 413, 429):
+    for code in (400, 403, 404, 405, 409, 413, 429):
         app.register_error_handler(code, page)
 
 

@@ -91,6 +91,10 @@ def load(env=os.environ):
         "LETTER_CAP_VISITOR_DAY": int(env.get("LETTER_CAP_VISITOR_DAY", 50)),
         "LETTER_RATE_LIMIT": env.get("LETTER_RATE_LIMIT", "5 per minute;20 per day"),
         "LETTER_PREVIEW_RATE_LIMIT": env.get("LETTER_PREVIEW_RATE_LIMIT", "60 per minute"),
+        # Back office: failed or not, login attempts per client.
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        "REMEMBER_COOKIE_SECURE": app_env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
         "CONFIRMATION_MAX_AGE": int(env.get("CONFIRMATION_MAX_AGE", 30 * 24 * 3600)),
         "RETENTION_MONTHS": int(env.get("RETENTION_MONTHS", 6)),
         "CORRECTIONS_EMAIL": env.get("CORRECTIONS_EMAIL", "corrections@moratorium.example"),

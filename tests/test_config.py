@@ -54,3 +54,10 @@ def test_the_flask_command_in_a_checkout_runs_in_development():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "countries.show" in result.stdout
+
+
+def test_production_cookies_are_secure_http_only_and_same_site():
+    settings = config.load({"APP_ENV": "production", "SECRET_KEY": "k" * 32})
+    assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
+    assert settings["SESSION_COOKIE_HTTPONLY"] and settings["REMEMBER_COOKIE_HTTPONLY"]
+    assert settings["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -1,0 +1,175 @@
+"""A drive's signatures as files: two profiles, CSV or NDJSON, streamed a chunk of rows at a time.
+
+`delivery` is for handing to a parliament: name, region, country and the day the signature was
+confirmed, never an e-mail address. `supporters` is for a CRM: only people who agreed to
+updates, with their address and language, under OSDI's field names where OSDI has one.
+"""
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import case, func, literal, literal_column, select
+
+from app.countries import geo
+from app.countries.services import today
+from app.extensions import db
+from app.i18n import html_lang, languages
+from app.petitions.models import Drive, Signature, SignatureState
+from app.staff import audit
+
+PROFILES = ("delivery", "supporters")
+FORMATS = ("csv", "ndjson")
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
+COLUMNS = {
+    "delivery": ("name", "region", "country", "date"),
+    # OSDI: email_addresses[].address, languages_spoken[], postal_addresses[].country and .region,
+    # created_date. We keep one full name, never split, so `name` is ours.
+    "supporters": ("name", "email_address", "language_spoken", "country", "region", "created_date"),
+}
+CHUNK = 500  # rows read from the database, encoded and sent at a time: memory stays flat
+# OWASP's list: a spreadsheet reads a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# (SQLite strftime, PostgreSQL to_char) layouts of a UTC timestamp written as text.
+LAYOUTS = {"day": ("%Y-%m-%d", "YYYY-MM-DD"), "moment": ("%Y-%m-%dT%H:%M:%SZ", 'YYYY-MM-DD"T"HH24:MI:SS"Z"')}
+
+
+@dataclass(frozen=True)
+class Export:
+    """What to export: a drive's signatures in one profile and format, filtered by signing day."""
+
+    drive: Drive
+    profile: str
+    format: str
+    since: date | None = None
+    until: date | None = None
+    confirmed_only: bool = True
+
+    def filters(self):
+        """What the audit log keeps of the export."""
+        return {"format": self.format, "since": self.since, "until": self.until,
+                "confirmed_only": self.confirmed_only}
+
+    def filename(self):
+        return f"{self.drive.slug}-{self.profile}-{today().isoformat()}.{self.format}"
+
+
+def utc_text(column, layout):
+    """A timestamp column as UTC text in SQL (`day` YYYY-MM-DD or `moment` ISO 8601), on either database.
+
+    The layouts are SQL literals rather than bound parameters so that PostgreSQL sees the
+    same expression in SELECT and GROUP BY.
+    """
+    sqlite_layout, postgresql_layout = LAYOUTS[layout]
+    if db.engine.dialect.name == "postgresql":
+        utc = func.timezone(literal_column("'UTC'"), column)
+        return func.to_char(utc, literal_column(f"'{postgresql_layout}'"))
+    # SQLite keeps timestamps as UTC text already (the app writes them in UTC).
+    return func.strftime(literal_column(f"'{sqlite_layout}'"), column)
+
+
+def start_of(day):
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
+def statement(export):
+    """The select reading the export's cells, ready to write, in signing order."""
+    s = Signature
+    # Only what signers typed (name, region, address) can start like a formula: country names,
+    # language tags and dates are ours.
+    cell = spreadsheet_safe if export.format == "csv" else verbatim
+    if export.profile == "delivery":
+        columns = (cell(s.name), cell(s.region), country_names(export.drive), utc_text(s.confirmed_at, "day"))
+    else:
+        columns = (cell(s.name), cell(s.email), language_tags(), s.residence, cell(s.region),
+                   utc_text(s.created_at, "moment"))
+    query = select(*columns).where(s.drive_id == export.drive.id).order_by(s.id)
+    if export.profile == "supporters":
+        query = query.where(s.consent_updates)
+    if export.confirmed_only:
+        query = query.where(s.state == SignatureState.CONFIRMED)
+    if export.since:
+        query = query.where(s.created_at >= start_of(export.since))
+    if export.until:
+        query = query.where(s.created_at < start_of(export.until + timedelta(days=1)))
+    return query
+
+
+def spreadsheet_safe(column):
+    """SQL: the cell with a leading quote where a spreadsheet would run it as a formula (OWASP's advice)."""
+    return case((func.substr(column, 1, 1).in_(FORMULA_STARTS), literal("'") + column), else_=column)
+
+
+def verbatim(column):
+    return column
+
+
+def country_names(drive):
+    """SQL: the residence's country name in the drive's main language, the language of its petition.
+
+    Written as a CASE in the database, so that rows need no work in Python; the drive's own
+    country, where most signers live, is tried first.
+    """
+    locale = languages().get(drive.main_locale, drive.main_locale)
+    codes = sorted(geo.codes(), key=lambda code: code != drive.iso2)
+    return case({code: geo.name(code, locale) for code in codes}, value=Signature.residence,
+                else_=Signature.residence)
+
+
+def language_tags():
+    """SQL: the signer's language as a BCP 47 tag (zh-hans becomes zh-Hans)."""
+    return case({tag: html_lang(tag) for tag in languages()}, value=Signature.locale, else_=Signature.locale)
+
+
+def row_chunks(export):
+    """The export's rows, CHUNK at a time, read through a streaming cursor.
+
+    The statement is built now, inside the request; reading needs no Flask context, so the
+    response can stream after the request's contexts are gone.
+    """
+    return partitions(db.engine, statement(export))
+
+
+def partitions(engine, query):
+    # A connection of its own, outside the request's session, held only while rows are read.
+    with engine.connect() as connection:
+        yield from connection.execution_options(yield_per=CHUNK).execute(query).partitions()
+
+
+def stream(export):
+    """The export's file as an iterator of bytes, one piece per chunk of rows."""
+    encode = csv_pieces if export.format == "csv" else ndjson_pieces
+    return encode(COLUMNS[export.profile], row_chunks(export))
+
+
+def csv_pieces(columns, chunks):
+    """UTF-8 with a byte-order mark (so spreadsheets read it as UTF-8), one header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(columns)
+    yield taken(buffer)
+    for rows in chunks:
+        writer.writerows(rows)
+        yield taken(buffer)
+
+
+def taken(buffer):
+    """What the buffer holds, as UTF-8, leaving it empty."""
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text.encode()
+
+
+def ndjson_pieces(columns, chunks):
+    """One JSON object per line, characters as they are (ensure_ascii off)."""
+    for rows in chunks:
+        yield "".join(json.dumps(dict(zip(columns, row)), ensure_ascii=False) + "\n" for row in rows).encode()
+
+
+def record(export, actor=None):
+    """Write the export to the audit log (the caller commits before the first byte is sent)."""
+    audit.record(f"export.{export.profile}", f"drive:{export.drive.slug}", after=export.filters(), actor=actor)

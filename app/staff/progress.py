@@ -1,0 +1,185 @@
+"""Organisers: progress per drive, exports, the delivery pack."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import chain
+
+from flask import Response, render_template
+from flask_babel import format_percent, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+from wtforms import BooleanField, DateField, RadioField
+from wtforms.validators import Optional, ValidationError
+
+from app.countries import geo
+from app.countries.services import today
+from app.extensions import db
+from app.i18n import current_tag, html_lang
+from app.letters import services as letters
+from app.petitions.models import Drive, Signature, SignatureState
+from app.staff import audit, exports
+from app.staff.auth import roles_required
+from app.staff.models import Role
+from app.staff.routes import bp
+
+CHART_WIDTH, CHART_HEIGHT = 720, 240  # the chart's own units; it scales to the page
+CHART_MARGIN = 40  # room for the axis labels
+SIGNER_ROWS = Markup("<!-- signer rows -->")  # where the pack's signer rows stream in
+SIGNER_ROW = '<tr><td dir="auto">{}</td><td dir="auto">{}</td><td{}>{}</td><td>{}</td></tr>\n'
+
+
+class ExportForm(FlaskForm):
+    profile = RadioField(_l("Profile"), default="delivery", choices=[
+        ("delivery", _l("Delivery, for a parliament: name, region, country, date confirmed; no e-mail addresses")),
+        ("supporters", _l("Supporters, for a CRM: people who agreed to updates, with e-mail address and language"))])
+    format = RadioField(_l("Format"), default="csv", choices=[
+        ("csv", _l("CSV (spreadsheets)")), ("ndjson", _l("NDJSON (one JSON object per line)"))])
+    since = DateField(_l("Signed from (optional)"), validators=[Optional()])
+    until = DateField(_l("Signed until (optional)"), validators=[Optional()])
+    confirmed_only = BooleanField(_l("Confirmed signatures only"), default=True)
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end cannot come before the start."))
+
+    def export(self, drive):
+        return exports.Export(drive, self.profile.data, self.format.data, self.since.data, self.until.data,
+                              self.confirmed_only.data)
+
+
+@dataclass
+class Figures:
+    """What the dashboard shows of a drive, each figure aggregated in the database."""
+
+    per_day: list  # [(day, confirmed that day)], days with confirmations only
+    confirmed: int
+    signatures: int  # pending ones included
+    residences: list  # [(country name, confirmed)], most first
+    letters_sent: int
+    letters: list  # [(legislator, letters sent)]
+
+    @property
+    def rate(self):
+        return format_percent(self.confirmed / self.signatures, "#,##0.#%") if self.signatures else None
+
+
+def figures(drive):
+    """The dashboard's figures for `drive`: a handful of GROUP BY queries, whatever the number of signatures."""
+    by_state = dict(db.session.execute(
+        select(Signature.state, func.count()).where(Signature.drive_id == drive.id).group_by(Signature.state)).all())
+    sent, per_legislator = letters.sent_counts(drive)
+    return Figures(per_day=per_day(drive), confirmed=by_state.get(SignatureState.CONFIRMED, 0),
+                   signatures=sum(by_state.values()), residences=residences(drive), letters_sent=sent,
+                   letters=letters.with_legislators(per_legislator))
+
+
+def confirmed(drive):
+    return (Signature.drive_id == drive.id, Signature.state == SignatureState.CONFIRMED)
+
+
+def per_day(drive):
+    """[(UTC day, signatures confirmed that day)], oldest first."""
+    day = exports.utc_text(Signature.confirmed_at, "day")
+    rows = db.session.execute(select(day, func.count()).where(*confirmed(drive)).group_by(day).order_by(day))
+    return [(date.fromisoformat(text), count) for text, count in rows]
+
+
+def residences(drive):
+    """[(country name in the page's language, confirmed signatures)], most first."""
+    rows = db.session.execute(select(Signature.residence, func.count()).where(*confirmed(drive))
+                              .group_by(Signature.residence))
+    named = [(geo.name(code, get_locale()), count) for code, count in rows]
+    return sorted(named, key=lambda pair: (-pair[1], pair[0]))
+
+
+def regions(drive):
+    """[(region as signers wrote it, confirmed signatures)], most first; '' (none given) last of its count."""
+    rows = db.session.execute(select(Signature.region, func.count()).where(*confirmed(drive))
+                              .group_by(Signature.region))
+    return sorted(rows, key=lambda pair: (-pair[1], not pair[0], pair[0]))
+
+
+@dataclass
+class Bar:
+    day: date
+    count: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def chart(per_day):
+    """Bars from the first day with confirmations to the last, days without any at zero height."""
+    if not per_day:
+        return []
+    counts, first = dict(per_day), per_day[0][0]
+    days = [first + timedelta(days=n) for n in range((per_day[-1][0] - first).days + 1)]
+    most = max(counts.values())
+    width = (CHART_WIDTH - CHART_MARGIN) / len(days)
+    plot = CHART_HEIGHT - CHART_MARGIN
+    bars = []
+    for n, day in enumerate(days):
+        height = plot * counts.get(day, 0) / most
+        bars.append(Bar(day, counts.get(day, 0), round(CHART_MARGIN + n * width, 2), round(plot - height, 2),
+                        round(max(width * 0.8, 0.5), 2), round(height, 2)))
+    return bars
+
+
+def dashboard_page(drive, form, status=200):
+    numbers = figures(drive)
+    return render_template("staff/dashboard.html", drive=drive, form=form, figures=numbers,
+                           bars=chart(numbers.per_day), chart_size=(CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN)), status
+
+
+@bp.route("/drives/<int:drive_id>/progress")
+@roles_required(Role.ORGANISER)
+def dashboard(drive_id):
+    return dashboard_page(db.get_or_404(Drive, drive_id), ExportForm())
+
+
+@bp.post("/drives/<int:drive_id>/export")
+@roles_required(Role.ORGANISER)
+def export(drive_id):
+    """Stream the chosen export; bad filters show the dashboard again with the message beside the field."""
+    drive = db.get_or_404(Drive, drive_id)
+    form = ExportForm()
+    if not form.validate_on_submit():
+        return dashboard_page(drive, form, 400)
+    chosen = form.export(drive)
+    exports.record(chosen)
+    db.session.commit()  # the audit entry exists before the first byte leaves
+    return Response(exports.stream(chosen), mimetype=exports.MEDIA_TYPES[chosen.format],
+                    headers={"Content-Disposition": f'attachment; filename="{chosen.filename()}"'})
+
+
+@bp.route("/drives/<int:drive_id>/pack")
+@roles_required(Role.ORGANISER)
+def pack(drive_id):
+    """The printable delivery pack: petition, count, regions and every confirmed signer.
+
+    The page is rendered around a mark where the signer rows go, and the rows stream in its
+    place: only they grow with the drive. Writing them needs no request context, so nothing is
+    held open if the reader stops halfway.
+    """
+    drive = db.get_or_404(Drive, drive_id)
+    # The signer list is the delivery profile's rows: what leaves the system is logged like an export.
+    audit.record("export.pack", f"drive:{drive.slug}", after={"format": "html", "confirmed_only": True})
+    db.session.commit()
+    country_lang = html_lang(drive.main_locale) if drive.main_locale != current_tag() else None
+    page = render_template("staff/pack.html", drive=drive, text=drive.text(drive.main_locale),
+                           regions=regions(drive), signer_rows=SIGNER_ROWS, today=today())
+    head, tail = page.split(SIGNER_ROWS)
+    # As HTML the cells need no spreadsheet guard: they are escaped instead.
+    chunks = exports.row_chunks(exports.Export(drive, "delivery", "html"))
+    return Response(chain([head], signer_rows(chunks, country_lang), [tail]), mimetype="text/html")
+
+
+def signer_rows(chunks, country_lang):
+    """The signer table's rows as HTML, a chunk at a time, every cell escaped; names may be in any script."""
+    country = f' lang="{escape(country_lang)}"' if country_lang else ""
+    for rows in chunks:
+        yield "".join(SIGNER_ROW.format(escape(name), escape(region), country, escape(country_name), escape(day))
+                      for name, region, country_name, day in rows)

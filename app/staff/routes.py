@@ -1,0 +1,187 @@
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db, limiter
+from app.staff import audit
+from app.staff.auth import authenticate, email_key, new_user, roles_required, safe_next, set_password
+from app.staff.forms import ROLE_LABELS, LoginForm, UserEditForm, UserForm
+from app.staff.models import AuditEntry, Role, User
+
+bp = Blueprint("staff", __name__, url_prefix="/<lang:lang_code>/staff")
+PAGE_SIZE = 100
+
+
+@bp.context_processor
+def labels():
+    from app.petitions.models import DriveState
+    return {
+        "role_labels": ROLE_LABELS,
+        "state_labels": {DriveState.DRAFT: _("draft"), DriveState.OPEN: _("open"),
+                         DriveState.CLOSED: _("closed"), DriveState.ARCHIVED: _("archived")},
+    }
+
+
+@bp.app_template_filter("datetime_short")
+def datetime_short(value):
+    return format_datetime(value, "short")
+
+
+@bp.app_template_filter("pretty_json")
+def pretty_json(value):
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+
+
+@bp.after_request
+def private(response):
+    """Staff pages are nobody's cache's business, and no search engine's."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def login_account():
+    """Counts attempts on one account from everywhere, as client_key counts one client's on all."""
+    address = (request.form.get("email") or "").strip().casefold()
+    return "login:" + hashlib.blake2b(address.encode(), key=current_app.config["SECRET_KEY"].encode()[:64],
+                                      digest_size=16).hexdigest()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"], key_func=login_account)
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            user.last_login_at = datetime.now(UTC)
+            db.session.commit()
+            login_user(user)
+            return redirect(safe_next(form.next.data) or url_for("staff.home"), 303)
+        db.session.rollback()
+        return render_template("staff/login.html", form=form, failed=True), 401
+    return render_template("staff/login.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("staff.login"), 303)
+
+
+@bp.route("/")
+@roles_required(Role.CAMPAIGNER, Role.ORGANISER)
+def home():
+    from app.petitions.models import Drive
+    drives = db.session.scalars(select(Drive).order_by(Drive.created_at.desc())).all()
+    return render_template("staff/home.html", drives=drives)
+
+
+# --- accounts (admin) ---------------------------------------------------------------------
+
+@bp.route("/users/")
+@roles_required()
+def users():
+    return render_template("staff/users.html", users=db.session.scalars(select(User).order_by(User.email)).all())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required()
+def user_new():
+    form = UserForm()
+    if form.validate_on_submit():
+        user = new_user(form.email.data, form.password.data, form.role.data)
+        user.active = form.active.data
+        db.session.add(user)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            form.email.errors.append(_("There is already an account with this address."))
+            return render_template("staff/user_form.html", form=form, user=None), 409
+        audit.record("user.create", f"user:{user.email_key}", after=account(user))
+        db.session.commit()
+        flash(_("Account created for %(email)s.", email=user.email))
+        return redirect(url_for("staff.users"), 303)
+    return render_template("staff/user_form.html", form=form, user=None), 400 if form.is_submitted() else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required()
+def user_edit(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        before = account(user)
+        if user.id == current_user.id and (form.role.data != Role.ADMIN or not form.active.data):
+            form.role.errors.append(_("You cannot take away your own admin rights or log yourself out for good."))
+            return render_template("staff/user_form.html", form=form, user=user), 400
+        user.email, user.email_key = form.email.data.strip(), email_key(form.email.data)
+        user.role, user.active = Role(form.role.data), form.active.data
+        after = account(user)
+        if form.password.data:
+            set_password(user, form.password.data)
+            before["password"], after["password"] = "old", "changed"
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            form.email.errors.append(_("There is already an account with this address."))
+            return render_template("staff/user_form.html", form=form, user=user), 409
+        audit.record("user.update", f"user:{user.email_key}", *audit.changes(before, after))
+        db.session.commit()
+        if user.id == current_user.id:
+            login_user(user)  # their own new password: this session goes on under the new token
+        flash(_("Account saved."))
+        return redirect(url_for("staff.users"), 303)
+    return render_template("staff/user_form.html", form=form, user=user), 400 if form.is_submitted() else 200
+
+
+def account(user):
+    """What the audit log keeps of an account: never the password or its hash."""
+    return {"email": user.email, "role": str(user.role), "active": user.active}
+
+
+# --- audit log (admin) --------------------------------------------------------------------
+
+@bp.route("/audit/")
+@roles_required()
+def audit_log():
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    filters = {name: request.args.get(name, "").strip() for name in ("actor", "action", "target", "since", "until")}
+    if filters["actor"]:
+        query = query.where(AuditEntry.actor.contains(filters["actor"], autoescape=True))
+    if filters["action"]:
+        query = query.where(AuditEntry.action.startswith(filters["action"], autoescape=True))
+    if filters["target"]:
+        query = query.where(AuditEntry.target.contains(filters["target"], autoescape=True))
+    errors = {}
+    for name in ("since", "until"):
+        if filters[name]:
+            try:
+                day = datetime.strptime(filters[name], "%Y-%m-%d").replace(tzinfo=UTC)
+            except ValueError:
+                errors[name] = _("Write a date as YYYY-MM-DD.")
+                continue
+            query = query.where(AuditEntry.at >= day if name == "since" else AuditEntry.at < day + timedelta(days=1))
+    before = request.args.get("before", type=int)
+    if before:
+        query = query.where(AuditEntry.id < before)
+    entries = db.session.scalars(query.limit(PAGE_SIZE)).all()
+    return render_template("staff/audit.html", entries=entries, filters=filters, errors=errors,
+                           more=len(entries) == PAGE_SIZE), 400 if errors else 200
+
+
+from app.staff import data, drives, legislators, progress  # noqa: E402,F401  (routes on this blueprint)

@@ -1,0 +1,354 @@
+"""The back office: accounts, roles on every route, launching drives, data edits, the audit log."""
+
+import io
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.letters.models import Legislator
+from app.petitions.models import Drive, DriveState
+from app.staff.models import AuditEntry, User
+from tests.conftest import serve
+from tests.staff import PASSWORD, ROLES, client_as, csrf, log_in, post_form, staff_app  # noqa: F401
+
+DRIVE = {"country": "CZ", "slug": "czechia-2027", "goal": "5000", "opens_on": "", "closes_on": "",
+         "main_locale": "en", "target_kind": "all", "target_value": ""}
+TEXTS = {"title": "Czechia, declare a moratorium", "summary": "The Supreme Court refused.",
+         "petition": "We call on Czechia to stop extraditions to China.", "letter_subject": "",
+         "letter_body": ""}
+
+
+def audit_entries(app, action=None):
+    with app.app_context():
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        return [(e.actor, e.action, e.target, e.before, e.after, e.source) for e in db.session.scalars(query)]
+
+
+def launch(client, **fields):
+    response = post_form(client, "/en/staff/drives/new", {**DRIVE, **fields})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    with client.application.app_context():
+        return db.session.scalar(select(Drive.id).where(Drive.slug == fields.get("slug", DRIVE["slug"])))
+
+
+# --- every route refuses whoever may not use it -------------------------------------------
+
+def sample_values(app):
+    """A drive, a legislator, an account and a data row for the routes' URL parameters."""
+    client = client_as(app, "campaigner")
+    drive_id = launch(client)
+    with app.app_context():
+        person = Legislator(iso2="CZ", source_id="p1", name="Jana", email="jana@psp.example", language="cs")
+        db.session.add(person)
+        db.session.commit()
+        values = {"drive_id": drive_id, "legislator_id": person.id, "tag": "en", "kind": "treaties",
+                  "key": "CZ", "user_id": db.session.scalar(select(User.id).limit(1))}
+    assert post_form(client, "/en/staff/data/treaties/new", {**TREATY, "change_source": "https://example.org/a"}
+                     ).status_code == 303
+    return values
+
+
+def staff_routes(app):
+    """(endpoint, url, method) for every back-office route but logging in and out."""
+    values = sample_values(app)
+    with app.test_request_context():
+        from flask import url_for
+        for rule in app.url_map.iter_rules():
+            if not rule.endpoint.startswith("staff.") or rule.endpoint in {"staff.login", "staff.logout"}:
+                continue
+            arguments = {name: values[name] for name in rule.arguments if name != "lang_code"}
+            method = "GET" if "GET" in rule.methods else "POST"
+            yield rule.endpoint, url_for(rule.endpoint, lang_code="en", **arguments), method
+
+
+def test_every_staff_route_declares_its_roles(staff_app):
+    for endpoint, _url, _method in staff_routes(staff_app):
+        assert hasattr(staff_app.view_functions[endpoint], "staff_roles"), endpoint
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_every_staff_route_refuses_anonymous_visitors_and_wrong_roles(staff_app, role):
+    routes = list(staff_routes(staff_app))
+    assert len(routes) >= 12
+    client = client_as(staff_app, role)
+    for endpoint, url, method in routes:
+        allowed = staff_app.view_functions[endpoint].staff_roles
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": csrf(client.get("/en/staff/login").get_data(as_text=True))})
+        if role is None:
+            assert response.status_code == 302 and "/en/staff/login?next=" in response.headers["Location"], endpoint
+        elif role == "admin" or role in allowed:
+            assert response.status_code in {200, 303, 400}, (endpoint, role, response.status_code)
+        else:
+            assert response.status_code == 403, (endpoint, role, response.status_code)
+
+
+# --- logging in -----------------------------------------------------------------------------
+
+def test_passwords_are_stored_as_argon2id_hashes(staff_app):
+    with staff_app.app_context():
+        for user in db.session.scalars(select(User)):
+            assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+
+
+def test_a_wrong_password_or_unknown_address_is_refused_alike(staff_app):
+    client = staff_app.test_client()
+    wrong = log_in(client, "admin", password="not the password")
+    unknown = log_in(client, "nobody")
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert "do not match an account that can log in" in response.get_data(as_text=True)
+    assert client.get("/en/staff/").status_code == 302
+
+
+@pytest.mark.parametrize("next_, expected", [
+    ("/en/staff/users/", "/en/staff/users/"),
+    ("//evil.example/steal", "/en/staff/"),
+    ("https://evil.example/", "/en/staff/"),
+    ("/\\evil.example", "/en/staff/"),
+    ("javascript:alert(1)", "/en/staff/"),
+])
+def test_after_login_only_a_local_next_is_followed(staff_app, next_, expected):
+    response = log_in(staff_app.test_client(), "admin", next_=next_)
+    assert response.status_code == 303 and response.headers["Location"] == expected
+
+
+def test_login_attempts_are_rate_limited_per_client_and_per_account(staff_app):
+    staff_app.config.update(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    client = staff_app.test_client()
+    codes = [log_in(client, "admin", password="guess").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    # The same account from other addresses: still counted.
+    elsewhere = staff_app.test_client()
+    page = elsewhere.get("/en/staff/login").get_data(as_text=True)
+    response = elsewhere.post("/en/staff/login", environ_base={"REMOTE_ADDR": "192.0.2.9"}, data={
+        "csrf_token": csrf(page), "email": "ADMIN@staff.example", "password": "guess"})
+    assert response.status_code == 429
+
+
+def test_an_inactive_account_cannot_log_in_and_its_sessions_end(staff_app):
+    admin, organiser = client_as(staff_app, "admin"), client_as(staff_app, "organiser")
+    assert organiser.get("/en/staff/").status_code == 200
+    with staff_app.app_context():
+        organiser_id = db.session.scalar(select(User.id).where(User.email == "organiser@staff.example"))
+    response = post_form(admin, f"/en/staff/users/{organiser_id}",
+                         {"email": "organiser@staff.example", "role": "organiser", "password": ""})
+    assert response.status_code == 303  # "active" left unchecked
+    assert organiser.get("/en/staff/").status_code == 302
+    assert log_in(staff_app.test_client(), "organiser").status_code == 401
+
+
+def test_a_new_password_ends_the_other_sessions_but_not_ones_own(staff_app):
+    first, second = client_as(staff_app, "admin"), client_as(staff_app, "admin")
+    with staff_app.app_context():
+        admin_id = db.session.scalar(select(User.id).where(User.email == "admin@staff.example"))
+    response = post_form(first, f"/en/staff/users/{admin_id}", {
+        "email": "admin@staff.example", "role": "admin", "active": "y", "password": "a brand new passphrase"})
+    assert response.status_code == 303
+    assert first.get("/en/staff/users/").status_code == 200
+    assert second.get("/en/staff/users/").status_code == 302
+    [(_actor, _action, _target, before, after, _source)] = audit_entries(staff_app, "user.update")
+    assert before == {"password": "old"} and after == {"password": "changed"}  # never the hash
+
+
+def test_the_session_cookie_after_login_is_secure_and_hidden_from_scripts(staff_app):
+    staff_app.config.update(SESSION_COOKIE_SECURE=True)
+    response = log_in(staff_app.test_client(), "admin")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_logging_out_needs_the_form_not_a_link(staff_app):
+    client = client_as(staff_app, "admin")
+    assert client.get("/en/staff/logout").status_code == 405
+    client.post("/en/staff/logout", data={"csrf_token": csrf(client.get("/en/staff/users/new").get_data(as_text=True))})
+    assert client.get("/en/staff/").status_code == 302
+
+
+def test_an_admin_creates_accounts_and_bad_input_is_refused_beside_the_field(staff_app):
+    admin = client_as(staff_app, "admin")
+    short = post_form(admin, "/en/staff/users/new", {"email": "new@staff.example", "role": "organiser",
+                                                      "password": "short", "active": "y"})
+    assert short.status_code == 400 and 'id="password-error"' in short.get_data(as_text=True)
+    taken = post_form(admin, "/en/staff/users/new", {"email": "ADMIN@staff.example", "role": "organiser",
+                                                      "password": PASSWORD, "active": "y"})
+    assert taken.status_code == 409 and "already an account" in taken.get_data(as_text=True)
+    made = post_form(admin, "/en/staff/users/new", {"email": "new@staff.example", "role": "organiser",
+                                                     "password": PASSWORD, "active": "y"})
+    assert made.status_code == 303
+    assert log_in(staff_app.test_client(), "new").status_code == 303
+    assert audit_entries(staff_app, "user.create")[-1][:3] == ("admin@staff.example", "user.create",
+                                                               "user:new@staff.example")
+
+
+def test_the_first_account_comes_from_the_command_line_with_the_password_on_stdin(empty_app):
+    runner = empty_app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "boss@staff.example", "--role", "admin"],
+                           input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    assert runner.invoke(args=["users", "create", "x@staff.example", "--role", "admin"], input="short\n").exit_code == 1
+    again = runner.invoke(args=["users", "create", "BOSS@staff.example", "--role", "admin"], input=PASSWORD + "\n")
+    assert again.exit_code == 1 and "already an account" in again.output
+    client = empty_app.test_client()
+    page = client.get("/en/staff/login").get_data(as_text=True)
+    response = client.post("/en/staff/login", data={"csrf_token": csrf(page), "email": "boss@staff.example",
+                                                    "password": PASSWORD})
+    assert response.status_code == 303
+
+
+# --- campaigners launch drives ---------------------------------------------------------------
+
+def test_a_campaigner_launches_a_drive_in_steps(staff_app):
+    client = client_as(staff_app, "campaigner")
+    drive_id = launch(client)
+    public = staff_app.test_client()
+    assert public.get("/en/drives/czechia-2027").status_code == 404  # a draft
+    refused = client.post(f"/en/staff/drives/{drive_id}/state", data={
+        "csrf_token": csrf(client.get(f"/en/staff/drives/{drive_id}").get_data(as_text=True)),
+        "action": "publish"}, follow_redirects=True)
+    assert "cannot be published before its title" in refused.get_data(as_text=True)
+    assert post_form(client, f"/en/staff/drives/{drive_id}/texts/en", TEXTS).status_code == 303
+    preview = client.get(f"/en/staff/drives/{drive_id}/preview").get_data(as_text=True)
+    assert "Czechia, declare a moratorium" in preview and "Nothing can be signed here" in preview
+    assert '<button type="submit" disabled>' in preview
+    overview = client.get(f"/en/staff/drives/{drive_id}").get_data(as_text=True)
+    assert "Missing languages: Chinese (Simplified)" in overview
+    published = client.post(f"/en/staff/drives/{drive_id}/state", data={"csrf_token": csrf(overview),
+                                                                        "action": "publish"})
+    assert published.status_code == 303
+    assert public.get("/en/drives/czechia-2027").status_code == 200
+    actions = [entry[1] for entry in audit_entries(staff_app)]
+    assert actions == ["drive.create", "drive.text", "drive.state"]
+
+
+@pytest.mark.parametrize("fields, field, message", [
+    ({"slug": "Not A Slug"}, "slug", "Lowercase letters"),
+    ({"goal": "0"}, "goal", "whole number"),
+    ({"goal": "many"}, "goal", None),
+    ({"country": "XX"}, "country", None),
+    ({"opens_on": "2027-05-01", "closes_on": "2027-01-01"}, "closes_on", "cannot close before it opens"),
+    ({"target_kind": "chamber", "target_value": ""}, "target_value", "name the chamber"),
+])
+def test_bad_drive_settings_are_refused_beside_the_field(staff_app, fields, field, message):
+    response = post_form(client_as(staff_app, "campaigner"), "/en/staff/drives/new", {**DRIVE, **fields})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in html and (message is None or message in html)
+    with staff_app.app_context():
+        assert db.session.scalar(select(Drive.id)) is None
+
+
+def test_a_letter_template_is_checked_when_saved(staff_app):
+    client = client_as(staff_app, "campaigner")
+    drive_id = launch(client)
+    response = post_form(client, f"/en/staff/drives/{drive_id}/texts/en", {
+        **TEXTS, "letter_subject": "Hi", "letter_body": "{{ signer_name.__class__.__mro__ }}"})
+    assert response.status_code == 400 and "This template cannot be used" in response.get_data(as_text=True)
+
+
+# --- data edits need a source ----------------------------------------------------------------
+
+TREATY = {"iso2": "CZ", "dispute": "", "signed_on": "2026-05", "signed_verified": "yes", "signed_by": "",
+          "in_force_on": "", "in_force_verified": "", "in_force_by": "", "status_basis": "sourced",
+          "sources": "", "notes": ""}
+
+
+def test_a_data_change_needs_a_source_and_shows_at_once(staff_app):
+    client = client_as(staff_app, "campaigner")
+    public = staff_app.test_client()
+    assert "example.org" not in public.get("/en/countries/cz").get_data(as_text=True)
+    refused = post_form(client, "/en/staff/data/treaties/new", TREATY)
+    assert refused.status_code == 400 and 'id="change_source-error"' in refused.get_data(as_text=True)
+    bad_date = post_form(client, "/en/staff/data/treaties/new", {**TREATY, "signed_on": "2026-13",
+                                                                 "change_source": "https://example.org/a"})
+    assert bad_date.status_code == 400 and 'id="c-signed_on-error"' in bad_date.get_data(as_text=True)
+    saved = post_form(client, "/en/staff/data/treaties/new", {**TREATY, "change_source": "https://example.org/a"})
+    assert saved.status_code == 303
+    page = public.get("/en/countries/cz").get_data(as_text=True)
+    assert "example.org" in page
+    [(actor, action, target, before, after, source)] = audit_entries(staff_app, "data.treaties")
+    assert (actor, target, before, source) == ("campaigner@staff.example", "treaties:CZ", None, "https://example.org/a")
+    assert after["sources"] == "https://example.org/a"
+    edited = post_form(client, "/en/staff/data/treaties/CZ", {**TREATY, "sources": "https://example.org/a",
+                                                               "in_force_on": "2026-11-01", "in_force_verified": "yes",
+                                                               "change_source": "https://example.org/b"})
+    assert edited.status_code == 303
+    *_, before, after, source = audit_entries(staff_app, "data.treaties")[-1]
+    assert before == {"in_force_on": "", "sources": "https://example.org/a"}
+    assert after == {"in_force_on": "2026-11-01", "sources": "https://example.org/a | https://example.org/b"}
+    assert source == "https://example.org/b"
+
+
+# --- legislators --------------------------------------------------------------------------------
+
+def test_legislators_are_imported_from_an_upload_and_edited(staff_app):
+    client = client_as(staff_app, "campaigner")
+    csv_text = ("id,country,name,chamber,party,region,email,language,active\n"
+                "mp-1,SE,Anna Andersson,Riksdag,S,Stockholm,anna@riksdagen.example,sv,yes\n")
+    page = client.get("/en/staff/legislators/").get_data(as_text=True)
+    response = client.post("/en/staff/legislators/", data={
+        "csrf_token": csrf(page), "file": (io.BytesIO(csv_text.encode()), "riksdag.csv"), "country": "",
+        "language": ""}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    bad = client.post("/en/staff/legislators/", data={
+        "csrf_token": csrf(page), "file": (io.BytesIO(b"id,country\nx,SE\n"), "bad.csv")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 400 and "bad.csv, line 1: missing columns" in bad.get_data(as_text=True)
+    with staff_app.app_context():
+        person_id = db.session.scalar(select(Legislator.id))
+    edit = post_form(client, f"/en/staff/legislators/{person_id}", {
+        "name": "Anna Andersson", "title": "Dr", "chamber": "Riksdag", "party": "S", "region": "Stockholm",
+        "email": "anna@riksdagen.example", "language": "klingon!", "active": "y"})
+    assert edit.status_code == 400 and 'id="language-error"' in edit.get_data(as_text=True)
+    edit = post_form(client, f"/en/staff/legislators/{person_id}", {
+        "name": "Anna Andersson", "title": "Dr", "chamber": "Riksdag", "party": "S", "region": "Stockholm",
+        "email": "anna@riksdagen.example", "language": "sv", "active": "y"})
+    assert edit.status_code == 303
+    actions = [(entry[1], entry[4]) for entry in audit_entries(staff_app)]
+    assert actions == [("legislators.import", {"created": 1, "updated": 0, "unchanged": 0}),
+                       ("legislator.update", {"title": "Dr"})]
+
+
+# --- the audit log -----------------------------------------------------------------------------
+
+def test_admins_read_and_filter_the_audit_log(staff_app):
+    launch(client_as(staff_app, "campaigner"))
+    admin = client_as(staff_app, "admin")
+    page = admin.get("/en/staff/audit/?action=drive").get_data(as_text=True)
+    assert "drive:czechia-2027" in page and "campaigner@staff.example" in page
+    assert "drive:czechia-2027" not in admin.get("/en/staff/audit/?action=user").get_data(as_text=True)
+    bad = admin.get("/en/staff/audit/?since=yesterday")
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.get_data(as_text=True)
+
+
+@pytest.mark.browser
+def test_a_campaigner_logs_in_and_launches_a_drive_in_a_browser(staff_app, browser):
+    with serve(staff_app) as url:
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(f"{url}/en/staff/")
+        assert "/en/staff/login" in page.url
+        page.get_by_label("E-mail address").fill("campaigner@staff.example")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("link", name="Launch a drive").click()
+        page.get_by_label("Country").select_option("PL")
+        page.get_by_label("Address (slug)").fill("poland-2027")
+        page.get_by_label("Goal (signatures)").fill("20000")
+        page.get_by_role("button", name="Save").click()
+        page.get_by_label("Title").fill("Poland, declare a moratorium")
+        page.get_by_label("Summary").fill("Polish courts refused.")
+        page.get_by_label("Petition text").fill("We call on Poland to stop extraditions to China.")
+        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Publish").click()
+        assert "The drive is now open." in page.locator("main").inner_text()
+        page.goto(f"{url}/en/drives/poland-2027")
+        assert page.locator("h1").inner_text() == "Poland, declare a moratorium"
+        context.close()
+    assert [entry[1] for entry in audit_entries(staff_app)] == ["drive.create", "drive.text", "drive.state"]
