@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import case, func, literal, literal_column, select
+from sqlalchemy import String, case, column, func, literal, literal_column, select, values
 
 from app.countries import geo
 from app.countries.services import today
@@ -29,6 +29,7 @@ COLUMNS = {
     # created_date. We keep one full name, never split, so `name` is ours.
     "supporters": ("name", "email_address", "language_spoken", "country", "region", "created_date"),
 }
+PIECE = 64 * 1024  # bytes sent at a time when the database writes the CSV itself
 CHUNK = 500  # rows read from the database, encoded and sent at a time: memory stays flat
 # OWASP's list: a spreadsheet reads a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,12 +81,17 @@ def statement(export):
     # Only what signers typed (name, region, address) can start like a formula: country names,
     # language tags and dates are ours.
     cell = spreadsheet_safe if export.format == "csv" else verbatim
+    names = country_names(export.drive)
     if export.profile == "delivery":
-        columns = (cell(s.name), cell(s.region), country_names(export.drive), utc_text(s.confirmed_at, "day"))
+        country = func.coalesce(names.c.name, s.residence) if names is not None else country_case(export.drive)
+        columns = (cell(s.name), cell(s.region), country, utc_text(s.confirmed_at, "day"))
     else:
         columns = (cell(s.name), cell(s.email), language_tags(), s.residence, cell(s.region),
                    utc_text(s.created_at, "moment"))
-    query = select(*columns).where(s.drive_id == export.drive.id).order_by(s.id)
+    named = [column.label(name) for column, name in zip(columns, COLUMNS[export.profile])]
+    query = select(*named).where(s.drive_id == export.drive.id).order_by(s.id)
+    if export.profile == "delivery" and names is not None:
+        query = query.outerjoin(names, names.c.code == s.residence)
     if export.profile == "supporters":
         query = query.where(s.consent_updates)
     if export.confirmed_only:
@@ -106,16 +112,27 @@ def verbatim(column):
     return column
 
 
-def country_names(drive):
-    """SQL: the residence's country name in the drive's main language, the language of its petition.
-
-    Written as a CASE in the database, so that rows need no work in Python; the drive's own
-    country, where most signers live, is tried first.
-    """
+def names_in(drive):
+    """Every country's name in the drive's main language, the language of its petition."""
     locale = languages().get(drive.main_locale, drive.main_locale)
-    codes = sorted(geo.codes(), key=lambda code: code != drive.iso2)
-    return case({code: geo.name(code, locale) for code in codes}, value=Signature.residence,
-                else_=Signature.residence)
+    return {code: geo.name(code, locale) for code in geo.codes()}
+
+
+def country_names(drive):
+    """PostgreSQL: a VALUES table of the names, joined on the residence (a hash join, where a
+    250-branch CASE cost a second a million rows). None on SQLite, which cannot name the columns
+    of a VALUES list: country_case is its way."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    return values(column("code", String), column("name", String), name="country_names").data(
+        list(names_in(drive).items()))
+
+
+def country_case(drive):
+    """SQL: the name as a CASE, the drive's own country (where most signers live) tried first."""
+    names = names_in(drive)
+    ordered = sorted(names, key=lambda code: code != drive.iso2)
+    return case({code: names[code] for code in ordered}, value=Signature.residence, else_=Signature.residence)
 
 
 def language_tags():
@@ -140,8 +157,36 @@ def partitions(engine, query):
 
 def stream(export):
     """The export's file as an iterator of bytes, one piece per chunk of rows."""
+    if export.format == "csv" and db.engine.dialect.name == "postgresql":
+        return copied_csv(export)
     encode = csv_pieces if export.format == "csv" else ndjson_pieces
     return encode(COLUMNS[export.profile], row_chunks(export))
+
+
+def copied_csv(export):
+    """PostgreSQL writes the CSV itself (COPY ... TO STDOUT): the same SELECT, guard and names
+    included, passed through as it arrives, several times faster than rows through Python.
+
+    COPY takes no bound parameters, so the SELECT is rendered with its values inline; they
+    are the drive's id, dates and CLDR country names, never anything a signer typed.
+    """
+    engine = db.engine  # taken now: the body streams after the request's context is gone
+    sql = statement(export).compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+
+    def pieces():
+        yield "\ufeff".encode()
+        with engine.connect() as connection:
+            cursor = connection.connection.driver_connection.cursor()
+            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+                # libpq hands COPY data over a row at a time: send it on in pieces of 64 KiB.
+                buffer = bytearray()
+                for block in copy:
+                    buffer += block
+                    if len(buffer) >= PIECE:
+                        yield bytes(buffer)
+                        buffer.clear()
+                yield bytes(buffer)
+    return pieces()
 
 
 def csv_pieces(columns, chunks):
