@@ -79,7 +79,9 @@ def roles_required(*roles):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+                # Back to this page after logging in; a form's target would answer a GET with 405.
+                back = request.full_path.rstrip("?") if request.method == "GET" else None
+                return redirect(url_for("staff.login", next=back))
             if not current_user.may(*roles):
                 abort(403)
             return view(*args, **kwargs)
