@@ -10,7 +10,7 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi.py
 export APP_ENV ?= development
 
-.PHONY: run test install translations chromium migrate data demo extract
+.PHONY: language run test install translations chromium migrate data demo extract
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,4 +53,10 @@ test: translations chromium node_modules/.package-lock.json
 # Refresh the catalogs after changing user-facing strings.
 extract: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l --project=Moratorium --copyright-holder="Moratorium contributors" -o translations/messages.pot .
-	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+# A new language: `make language LOCALE=nl` (a Babel identifier: nl, pt_PT, zh_Hant...), then
+# translate translations/$(LOCALE)/LC_MESSAGES/messages.po; the site serves it at /nl/.
+language: extract
+	@test -n "$(LOCALE)" || { echo "usage: make language LOCALE=nl"; exit 2; }
+	$(BIN)/pybabel init -i translations/messages.pot -d translations -l $(LOCALE)

@@ -32,6 +32,15 @@ def development_secret_key():
     return path.read_text().strip()
 
 
+def shipped_languages(directory=ROOT / "translations"):
+    """URL tag -> Babel identifier: English (the source) and every catalog in translations/.
+
+    zh_Hant ships as /zh-hant/, pt as /pt/: adding a catalog adds the language to the site.
+    """
+    identifiers = sorted(path.parts[-3] for path in directory.glob("*/LC_MESSAGES/messages.po"))
+    return {"en": "en", **{identifier.lower().replace("_", "-"): identifier for identifier in identifiers}}
+
+
 def mail_settings(env):
     """Flask-Mail's MAIL_* names, taken as they are from the environment."""
     return {
@@ -69,7 +78,7 @@ def load(env=os.environ):
         # Host names the site answers to (comma-separated); others get a 400. Set it in production.
         "TRUSTED_HOSTS": [h.strip() for h in env["TRUSTED_HOSTS"].split(",")] if env.get("TRUSTED_HOSTS") else None,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "LANGUAGES": {"en": "en", "zh-hans": "zh_Hans"},
+        "LANGUAGES": shipped_languages(),
         "DEFAULT_LANGUAGE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "DATA_DIR": str(ROOT / "data"),

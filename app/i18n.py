@@ -58,8 +58,15 @@ def maximized(identifier):
     return locale.language, None
 
 
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
 def negotiate():
-    """The best shipped tag for the request's Accept-Language, else the default."""
+    """The visitor's remembered language, else the best shipped tag for Accept-Language, else the default."""
+    remembered = request.cookies.get(COOKIE) if request else None
+    if remembered in languages():
+        return remembered
     shipped = {maximized(identifier): tag for tag, identifier in languages().items()}
     by_language = {language: tag for (language, _), tag in reversed(list(shipped.items()))}
     for wanted, _quality in request.accept_languages if request else ():
@@ -76,9 +83,19 @@ def html_lang(tag):
     return str(Locale.parse(languages()[tag])).replace("_", "-")
 
 
+def remember(response):
+    """Keep the language of the page the visitor chose, for their next visit to /."""
+    tag = g.get("lang_code")
+    if tag and request.cookies.get(COOKIE) != tag and response.status_code < 400:
+        response.set_cookie(COOKIE, tag, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
 def init_app(app):
     app.url_map.converters["lang"] = LanguageConverter
     babel.init_app(app, locale_selector=select_locale)
+    app.after_request(remember)
 
 
 def language_links(request):

@@ -11,7 +11,9 @@ LOCALES = ["en", "zh-hans"]
     ("zh-CN,zh;q=0.9,en;q=0.5", "/zh-hans/"),
     ("zh", "/zh-hans/"),
     ("en-GB,en;q=0.8", "/en/"),
-    ("fr-FR,de;q=0.7", "/en/"),
+    ("fr-FR,de;q=0.7", "/fr/"),
+    ("nl-NL,de;q=0.7", "/de/"),
+    ("nl-NL", "/en/"),
     ("", "/en/"),
 ])
 def test_root_negotiates_the_language(client, accept, target):

@@ -12,7 +12,7 @@ from app.petitions import services as petitions
 def root():
     """Send the visitor to their language's home page."""
     response = redirect(url_for("countries.home", lang_code=negotiate()))
-    response.vary.add("Accept-Language")
+    response.vary.update(("Accept-Language", "Cookie"))
     return response
 
 

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.countries.services import today
 from app.extensions import db
+from app.i18n import language_name
 from app.letters import services as letters
 from app.letters import templates as letter_templates
 from app.petitions.drivefile import SLUG
@@ -63,7 +64,7 @@ class DriveForm(FlaskForm):
 
     def fill_choices(self):
         self.country.choices = [("", _l("Choose…")), *residence_choices(str(get_locale()))]
-        self.main_locale.choices = [(tag, tag) for tag in current_app.config["LANGUAGES"]]
+        self.main_locale.choices = [(tag, language_name(tag, get_locale())) for tag in current_app.config["LANGUAGES"]]
         return self
 
     def validate_slug(self, field):
@@ -220,12 +221,16 @@ def drive_state(drive_id):
     drive.state = target
     audit.record("drive.state", f"drive:{drive.slug}", {"state": str(before)}, {"state": str(target)})
     db.session.commit()
-    flash(_("The drive is now %(state)s.", state=target_label(target)))
+    flash(DONE[action]())
     return redirect(url_for("staff.drive_show", drive_id=drive.id), 303)
 
 
-def target_label(state):
-    return {DriveState.OPEN: _("open"), DriveState.CLOSED: _("closed"), DriveState.ARCHIVED: _("archived")}[state]
+# Whole sentences: a state label dropped into one sentence would not agree in every language.
+DONE = {
+    "publish": lambda: _("The drive is published: it is open for signatures."),
+    "close": lambda: _("The drive is closed: it takes no more signatures."),
+    "archive": lambda: _("The drive is archived."),
+}
 
 
 @bp.route("/drives/<int:drive_id>/preview")

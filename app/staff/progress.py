@@ -31,7 +31,7 @@ SIGNER_ROW = '<tr><td dir="auto">{}</td><td dir="auto">{}</td><td{}>{}</td><td>{
 
 
 class ExportForm(FlaskForm):
-    profile = RadioField(_l("Profile"), default="delivery", choices=[
+    profile = RadioField(_l("Export type"), default="delivery", choices=[
         ("delivery", _l("Delivery, for a parliament: name, region, country, date confirmed; no e-mail addresses")),
         ("supporters", _l("Supporters, for a CRM: people who agreed to updates, with e-mail address and language"))])
     format = RadioField(_l("Format"), default="csv", choices=[
