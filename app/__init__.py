@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, i18n
-from app.extensions import cache, csrf, db, limiter, mail, migrate
+from app.extensions import CONTENT_SECURITY_POLICY, cache, csrf, db, limiter, mail, migrate, talisman
 
 
 def create_app(settings=None):
@@ -37,6 +37,14 @@ def register_extensions(app):
     mail.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)
+    # Security headers on every response. HSTS is sent on HTTPS requests only (behind a proxy:
+    # PROXY_COUNT, so that X-Forwarded-Proto counts); FORCE_HTTPS redirects plain HTTP.
+    talisman.init_app(
+        app, force_https=app.config["FORCE_HTTPS"], strict_transport_security=True,
+        strict_transport_security_max_age=365 * 24 * 3600, content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY", referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"], session_cookie_http_only=True,
+    )
     from app.staff.auth import login_manager
     login_manager.init_app(app)
     i18n.init_app(app)

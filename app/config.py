@@ -75,6 +75,8 @@ def load(env=os.environ):
         "MAX_CONTENT_LENGTH": 64 * 1024,  # no form of the site needs more
         # How many proxies in front set X-Forwarded-For (and -Proto); 0 trusts none.
         "PROXY_COUNT": int(env.get("PROXY_COUNT", 0)),
+        # Redirect plain HTTP to HTTPS (set it where the site, or its proxy, speaks HTTPS).
+        "FORCE_HTTPS": env.get("FORCE_HTTPS", "").lower() in {"1", "true", "yes"},
         # Host names the site answers to (comma-separated); others get a 400. Set it in production.
         "TRUSTED_HOSTS": [h.strip() for h in env["TRUSTED_HOSTS"].split(",")] if env.get("TRUSTED_HOSTS") else None,
         "SESSION_COOKIE_SAMESITE": "Lax",
