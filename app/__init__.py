@@ -88,11 +88,12 @@ def register_cli(app):
     from app.letters.cli import legislators
     from app.outbox.cli import outbox
     from app.petitions.cli import drives
+    from app.privacy import privacy
     from app.staff.cli import users
     from app.staff.export_cli import signatures
     from app.treaties.cli import data
 
-    for group in (data, drives, legislators, outbox, signatures, users):
+    for group in (data, drives, legislators, outbox, privacy, signatures, users):
         app.cli.add_command(group)
 
 

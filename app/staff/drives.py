@@ -219,6 +219,8 @@ def drive_state(drive_id):
         return redirect(url_for("staff.drive_show", drive_id=drive.id), 303)
     before = drive.state
     drive.state = target
+    if target == DriveState.CLOSED and (drive.closes_on is None or drive.closes_on > today()):
+        drive.closes_on = today()  # its last day, from which the retention period runs
     audit.record("drive.state", f"drive:{drive.slug}", {"state": str(before)}, {"state": str(target)})
     db.session.commit()
     flash(DONE[action]())

@@ -1,0 +1,157 @@
+"""What the privacy notice promises: personal data deleted after a drive, and on request.
+
+`retain` runs after drives close (a daily cron job): RETENTION_MONTHS after a drive's last
+day, its signatures are deleted, except those of people who asked for campaign updates
+(the notice keeps their name and address until they stop them), and its letters are
+anonymised, so that the drive's counts stay exact. Mail in the outbox keeps no text,
+subject or reply address once it is OUTBOX_RETENTION_DAYS old and sent (or given up on).
+
+`erase` removes one person's data on request, on every drive.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import delete, func, select, update
+
+from app.countries.services import today
+from app.extensions import db
+from app.letters.models import Letter, LetterDelivery, LetterState
+from app.outbox.models import MessageState, OutboxMessage
+from app.petitions.models import Drive, DriveState, Signature, SignatureState
+from app.petitions.services import adjust_count, email_key
+from app.staff import audit
+
+privacy = AppGroup("privacy", help="Delete personal data as the privacy notice promises.")
+OUTBOX_RETENTION_DAYS = 30
+
+
+@dataclass
+class Tally:
+    signatures: int = 0
+    letters: int = 0
+    messages: int = 0
+
+
+def months_before(day, months):
+    """The same day `months` earlier (clamped to the month's length)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def expired_drives(on):
+    """Drives whose last day lies RETENTION_MONTHS or more before `on`."""
+    limit = months_before(on, current_app.config["RETENTION_MONTHS"])
+    return db.session.scalars(select(Drive).where(
+        Drive.closes_on.is_not(None), Drive.closes_on < limit,
+        Drive.state.in_([DriveState.OPEN, DriveState.CLOSED, DriveState.ARCHIVED]),
+    )).all()
+
+
+def anonymise_letters(where):
+    """Letters matching `where` keep their count, nothing of their writer; held ones go."""
+    tally = Tally()
+    held = select(Letter.id).where(where, Letter.state == LetterState.HELD)
+    tally.letters += db.session.execute(delete(Letter).where(Letter.id.in_(held))).rowcount
+    released = db.session.scalars(select(Letter).where(where, Letter.state == LetterState.RELEASED)).all()
+    for letter in released:
+        erased = f"erased-{letter.id}"
+        pending = select(LetterDelivery.outbox_id).where(
+            LetterDelivery.letter_id == letter.id, LetterDelivery.outbox_id.is_not(None))
+        # Not yet sent: it will not be sent in a name that is no longer kept.
+        unsent = db.session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.id.in_(pending), OutboxMessage.state == MessageState.PENDING)).all()
+        db.session.execute(delete(LetterDelivery).where(LetterDelivery.outbox_id.in_(unsent)))
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(unsent)))
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(pending)).values(
+            subject="", text="", html=None, reply_to=None))
+        db.session.execute(update(LetterDelivery).where(LetterDelivery.letter_id == letter.id).values(
+            email_key=erased))
+        letter.name = letter.email = letter.region = letter.personal = ""
+        letter.email_key = erased
+        tally.letters += 1
+    return tally
+
+
+def retain(on=None, dry_run=False):
+    """Apply the retention period; returns what was (or, dry, would be) removed, per drive."""
+    on = on or today()
+    report = {}
+    for drive in expired_drives(on):
+        tally = Tally()
+        doomed = (Signature.drive_id == drive.id) & ~Signature.consent_updates
+        tally.signatures = db.session.scalar(select(func.count()).select_from(Signature).where(doomed))
+        if not dry_run:
+            db.session.execute(delete(Signature).where(doomed))
+            tally.letters = anonymise_letters(Letter.drive_id == drive.id).letters
+        report[drive.slug] = tally
+    if not dry_run:
+        report["(outbox)"] = Tally(messages=scrub_outbox(datetime.now(UTC)))
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return report
+
+
+def scrub_outbox(now):
+    """Sent (or abandoned) mail older than OUTBOX_RETENTION_DAYS: confirmations go, letters keep no text."""
+    old = (OutboxMessage.state != MessageState.PENDING) & (
+        OutboxMessage.created_at < now - timedelta(days=OUTBOX_RETENTION_DAYS))
+    gone = db.session.execute(delete(OutboxMessage).where(old, OutboxMessage.kind != "letter")).rowcount
+    scrubbed = db.session.execute(update(OutboxMessage).where(old, OutboxMessage.kind == "letter", OutboxMessage.text != "")
+                                  .values(subject="", text="", html=None, reply_to=None)).rowcount
+    return gone + scrubbed
+
+
+def erase(address):
+    """Everything kept about one address, on every drive: signatures uncounted, letters anonymised, mail gone."""
+    key = email_key(address)
+    tally = Tally()
+    for signature in db.session.scalars(select(Signature).where(Signature.email_key == key)).all():
+        if signature.state == SignatureState.CONFIRMED:
+            adjust_count(signature.drive_id, -1)
+        db.session.delete(signature)
+        tally.signatures += 1
+    tally.letters = anonymise_letters(Letter.email_key == key).letters
+    tally.messages = db.session.execute(delete(OutboxMessage).where(
+        func.lower(OutboxMessage.recipient) == key, OutboxMessage.kind != "letter")).rowcount
+    db.session.execute(update(OutboxMessage).where(func.lower(OutboxMessage.reply_to) == key).values(
+        subject="", text="", html=None, reply_to=None))
+    # The log says that an erasure happened, not whose: a digest only matches if you know the address.
+    digest = hashlib.blake2b(key.encode(), key=current_app.config["SECRET_KEY"].encode()[:64],
+                             digest_size=8).hexdigest()
+    audit.record("privacy.erase", f"person:{digest}", after=vars(tally), actor="command line")
+    db.session.commit()
+    return tally
+
+
+@privacy.command("retain")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted; change nothing.")
+def retain_command(dry_run):
+    """Delete what the retention period has run out for (run it daily, e.g. from cron)."""
+    report = retain(dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for name, tally in report.items():
+        click.echo(f"{name}: {verb} {tally.signatures} signatures, anonymised {tally.letters} letters, "
+                   f"scrubbed {tally.messages} mails")
+    if not report:
+        click.echo("nothing has reached the end of its retention period")
+
+
+@privacy.command("erase")
+@click.argument("address")
+def erase_command(address):
+    """Erase one person's data on request: their signatures, letters and mail, on every drive."""
+    tally = erase(address)
+    click.echo(f"erased {tally.signatures} signatures, anonymised {tally.letters} letters, "
+               f"deleted {tally.messages} mails")
