@@ -76,7 +76,7 @@ def scripted_page(browser):
     context.close()
 
 
-@pytest.mark.parametrize("locale", ["en", "zh-hans"])
+@pytest.mark.parametrize("locale", ["en", "zh-hans", "ar"])
 @pytest.mark.parametrize("path", A11Y_PAGES)
 def test_axe_finds_no_accessibility_violations(scripted_page, live_server, locale, path):
     scripted_page.goto(f"{live_server}/{locale}{path}")
