@@ -2,6 +2,7 @@
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import get_locale
+from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, i18n
@@ -105,6 +106,19 @@ def register_errorhandlers(app):
 
     for code in (400, 403, 404, 405, 409, 413, 429):
         app.register_error_handler(code, page)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        """The database is down or restarting: say so, and that nothing half-done was kept."""
+        db.session.rollback()  # whatever the request had begun is not written
+        current_app.logger.error("database unavailable: %s", type(error.orig).__name__)
+        if request.path.startswith("/api/"):
+            response = jsonify(error="service unavailable")
+        else:
+            response = app.make_response(render_template("errors/unavailable.html"))
+        response.status_code = 503
+        response.headers["Retry-After"] = "30"
+        return response
 
 
 def register_template_context(app):

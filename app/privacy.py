@@ -28,6 +28,7 @@ from app.staff import audit
 
 privacy = AppGroup("privacy", help="Delete personal data as the privacy notice promises.")
 OUTBOX_RETENTION_DAYS = 30
+UNSENT = (MessageState.PENDING, MessageState.SENDING)
 
 
 @dataclass
@@ -70,7 +71,7 @@ def anonymise_letters(where):
             LetterDelivery.letter_id == letter.id, LetterDelivery.outbox_id.is_not(None))
         # Not yet sent: it will not be sent in a name that is no longer kept.
         unsent = db.session.scalars(select(OutboxMessage.id).where(
-            OutboxMessage.id.in_(pending), OutboxMessage.state == MessageState.PENDING)).all()
+            OutboxMessage.id.in_(pending), OutboxMessage.state.in_(UNSENT))).all()
         db.session.execute(delete(LetterDelivery).where(LetterDelivery.outbox_id.in_(unsent)))
         db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(unsent)))
         db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(pending)).values(
@@ -105,7 +106,7 @@ def retain(on=None, dry_run=False):
 
 def scrub_outbox(now):
     """Sent (or abandoned) mail older than OUTBOX_RETENTION_DAYS: confirmations go, letters keep no text."""
-    old = (OutboxMessage.state != MessageState.PENDING) & (
+    old = OutboxMessage.state.not_in(UNSENT) & (
         OutboxMessage.created_at < now - timedelta(days=OUTBOX_RETENTION_DAYS))
     gone = db.session.execute(delete(OutboxMessage).where(old, OutboxMessage.kind != "letter")).rowcount
     scrubbed = db.session.execute(update(OutboxMessage).where(old, OutboxMessage.kind == "letter", OutboxMessage.text != "")

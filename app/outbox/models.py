@@ -14,6 +14,7 @@ from app.records import utcnow
 
 class MessageState(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker until next_attempt_at (its lease)
     SENT = "sent"
     FAILED = "failed"  # gave up after the last retry; kept for a person to look at
 

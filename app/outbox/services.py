@@ -14,6 +14,7 @@ from app.outbox.models import MessageState, OutboxMessage
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8  # tries that failed because of the message itself (refused recipient...)
 SERVER_RETRY = timedelta(minutes=1)  # while the server is down, for as long as it is down
+LEASE = timedelta(minutes=5)  # how long a worker's claim on a batch holds if the worker dies
 
 
 def enqueue(kind, recipient, subject, text, html=None, reply_to=None):
@@ -29,32 +30,54 @@ def backoff(attempts):
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def due(limit, now=None):
-    """Pending messages whose time has come, locked so that side-by-side workers skip them."""
+def due(limit, now):
+    """Messages whose time has come: pending and due, or claimed by a worker whose lease ran out.
+
+    Locked so that side-by-side workers skip them (PostgreSQL; on SQLite run one worker).
+    """
     return (
         select(OutboxMessage)
-        .where(OutboxMessage.state == MessageState.PENDING,
-               OutboxMessage.next_attempt_at <= (now or datetime.now(UTC)))
+        .where(OutboxMessage.state.in_([MessageState.PENDING, MessageState.SENDING]),
+               OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
 
 
-def deliver_batch(limit=50, now=None):
-    """Send one batch of messages due at `now` and commit their new states; return (tried, sent)."""
+def claim(limit, now):
+    """Take a batch for this worker, committed, so that each message's outcome can be committed alone.
+
+    A worker that dies holding a claim gives its messages up when the lease runs out.
+    """
     messages = db.session.scalars(due(limit, now)).all()
+    for message in messages:
+        message.state, message.next_attempt_at = MessageState.SENDING, now + LEASE
+    db.session.commit()
+    return messages
+
+
+def deliver_batch(limit=50, now=None):
+    """Send one batch of messages due at `now`, committing each one's new state; return (tried, sent).
+
+    Each message is recorded as sent as soon as the server has taken it: a worker killed
+    mid-batch sends none of the finished ones again, and leaves the rest to the next worker.
+    """
+    now = now or datetime.now(UTC)
+    messages = claim(limit, now)
     sent = 0
     try:
         with Sender() as sender:
             for message in messages:
                 sent += attempt(sender, message)
+                db.session.commit()
     except (smtplib.SMTPException, OSError, UndeliverableHere) as error:
-        # The server, not a message, failed: wait and retry them all, without using up their tries.
+        # The server, not a message, failed: wait and retry the rest, without using up their tries.
+        db.session.rollback()
         for message in messages:
-            if message.state == MessageState.PENDING and message.sent_at is None:
+            if message.state == MessageState.SENDING:
                 failed(message, error, counts=False)
-    db.session.commit()
+        db.session.commit()
     return len(messages), sent
 
 
@@ -85,6 +108,7 @@ def failed(message, error, counts=True):
         message.state = MessageState.FAILED
         log.error("giving up on outbox message %s after %s attempts", message.id, message.attempts)
     else:
+        message.state = MessageState.PENDING
         wait = backoff(message.attempts) if counts else SERVER_RETRY
         message.next_attempt_at = datetime.now(UTC) + wait
 
@@ -116,10 +140,20 @@ class Sender:
 
 
 def as_mail(message):
-    return Message(
+    mail_message = Message(
         subject=message.subject, recipients=[message.recipient], body=message.text,
         html=message.html, reply_to=message.reply_to,
     )
+    # The same Message-ID on every try: should a worker die after the server took a message but
+    # before its batch was recorded, the copy sent again is recognisably the same mail.
+    mail_message.msgId = message_id(message, current_app.config["MAIL_DEFAULT_SENDER"])
+    return mail_message
+
+
+def message_id(message, sender):
+    """<outbox-ID.CREATED@DOMAIN>: unique per message and stable across its tries."""
+    domain = sender.rsplit("@", 1)[-1].rstrip(">").strip() or "localhost"
+    return f"<outbox-{message.id}.{int(message.created_at.timestamp())}@{domain}>"
 
 
 def work(limit=50, now=None):
