@@ -15,7 +15,8 @@ from app.outbox.models import MessageState, OutboxMessage
 from app.petitions.models import Drive, DriveState, DriveText, Signature, SignatureState
 from app.staff.export_cli import signatures
 from app.staff.models import AuditEntry
-from tests.staff import client_as, csrf, staff_app  # noqa: F401
+from tests.conftest import serve
+from tests.staff import PASSWORD, client_as, csrf, staff_app  # noqa: F401
 
 SLUG = "sweden-2026"
 PETITION = "We call on Sweden to stop extraditions to China."
@@ -324,3 +325,23 @@ def test_pack_is_in_the_audit_log(app, organiser):
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry))
     assert (entry.action, entry.target, entry.actor) == ("export.pack", f"drive:{SLUG}", "organiser@staff.example")
+
+
+@pytest.mark.browser
+def test_an_organiser_exports_from_the_browser(app, browser):
+    with serve(app) as url:
+        context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+        page = context.new_page()
+        page.goto(f"{url}{path(app, 'progress')}")
+        page.get_by_label("E-mail address").fill("organiser@staff.example")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        assert page.url.endswith(path(app, "progress"))
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Export").click()
+        body = download.value.path().read_bytes()
+        header, _rows = csv_rows(body)
+        assert header == ["name", "region", "country", "date"]
+        assert names_of(body, "csv") == names_of(cli_export(app, "--profile", "delivery"), "csv")
+        assert download.value.suggested_filename.endswith(".csv")
+        context.close()
