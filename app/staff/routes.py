@@ -105,11 +105,7 @@ def user_new():
         user = new_user(form.email.data, form.password.data, form.role.data)
         user.active = form.active.data
         db.session.add(user)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            form.email.errors.append(_("There is already an account with this address."))
+        if not address_free(form):
             return render_template("staff/user_form.html", form=form, user=None), 409
         audit.record("user.create", f"user:{user.email_key}", after=account(user))
         db.session.commit()
@@ -134,11 +130,7 @@ def user_edit(user_id):
         if form.password.data:
             set_password(user, form.password.data)
             before["password"], after["password"] = "old", "changed"
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            form.email.errors.append(_("There is already an account with this address."))
+        if not address_free(form):
             return render_template("staff/user_form.html", form=form, user=user), 409
         audit.record("user.update", f"user:{user.email_key}", *audit.changes(before, after))
         db.session.commit()
@@ -147,6 +139,17 @@ def user_edit(user_id):
         flash(_("Account saved."))
         return redirect(url_for("staff.users"), 303)
     return render_template("staff/user_form.html", form=form, user=user), 400 if form.is_submitted() else 200
+
+
+def address_free(form):
+    """Write the account; False, with the message beside the address, if another one has it."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        form.email.errors.append(_("There is already an account with this address."))
+        return False
+    return True
 
 
 def account(user):
