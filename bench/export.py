@@ -22,7 +22,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))  # run as a script: pages.py and sign.py sit next to it
 
 from pages import HOST, ROOT, HarnessError  # noqa: E402
-from sign import POSTGRESQL_URL, app_env, flask_cli, psql  # noqa: E402
+from sign import POSTGRESQL_URL, app_env, drive_yaml, flask_cli, psql  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
@@ -32,18 +32,7 @@ MILLION = 1_000_000
 SPEED_TARGET = 0.5  # the export keeps at least half the database dump's speed
 MEMORY_TARGET_MB = 150  # peak RSS of the exporting process
 
-DRIVE_YAML = """\
-slug: %s
-country: SE
-state: open
-goal: 2000000
-main_language: en
-texts:
-  en:
-    title: Benchmark drive
-    summary: A drive the export benchmark creates and throws away.
-    petition: We ask for a moratorium.
-""" % SLUG
+DRIVE_YAML = drive_yaml(SLUG, "export")
 
 # Names of some length in three scripts, 29 regions, a few countries: rows like real ones.
 SQLITE_MILLION = """

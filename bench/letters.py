@@ -21,24 +21,14 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
 from pages import HarnessError  # noqa: E402
-from sign import POSTGRESQL_URL, flask_cli, psql  # noqa: E402
+from sign import POSTGRESQL_URL, drive_yaml, flask_cli, psql  # noqa: E402
 
 SCHEMA = "bench_letters"
 SLUG = "bench-letters"
 TARGET = 1000  # mails rendered and queued per second: a 500-legislator letter in half a second
 LANGUAGES = ("sv", "en", "zh", "de")  # sv and de fall back to English, zh gets the Chinese letter
 
-DRIVE_YAML = """\
-slug: %s
-country: SE
-state: open
-goal: 1000000
-main_language: en
-texts:
-  en:
-    title: Benchmark drive
-    summary: A drive the letters benchmark creates and throws away.
-    petition: We ask for a moratorium.
+DRIVE_YAML = drive_yaml(SLUG, "letters", texts="""\
     letter_subject: "A moratorium on extraditions to China: a letter from {{ signer_name }}"
     letter_body: |-
       Dear {{ legislator_title }} {{ legislator_name }},
@@ -67,7 +57,7 @@ texts:
 
       此致
       {{ signer_name }}
-""" % SLUG
+""")
 
 
 def parse_args(argv=None):

@@ -23,7 +23,7 @@ from load_cpu import CpuMeter  # noqa: E402
 from pages import (  # noqa: E402
     HOST, ROOT, HarnessError, database_label, free_port, print_log, stop_gunicorn, wait_ready,
 )
-from sign import POSTGRESQL_URL, psql  # noqa: E402
+from sign import POSTGRESQL_URL, drive_yaml, psql, run_flask  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
@@ -33,18 +33,7 @@ SCHEMA = "bench_load"  # everything lives here and is dropped at the end
 TARGET = 20_000  # signatures a minute: ten times the UK Parliament site's 2019 peak
 MIX = "sign=60,confirm=30,country=5,drive=5"
 
-DRIVE_YAML = f"""\
-slug: {SLUG}
-country: SE
-state: open
-goal: 2000000
-main_language: en
-texts:
-  en:
-    title: Load benchmark drive
-    summary: A drive the load benchmark creates and throws away.
-    petition: "We ask for a moratorium.\\n\\nThis text is only here to be rendered."
-"""
+DRIVE_YAML = drive_yaml(SLUG, "load")
 
 
 def parse_args(argv=None):
@@ -97,14 +86,6 @@ def app_env(url, secret):
                 RATELIMIT_ENABLED="false", OUTBOX_INLINE="false")
 
 
-def flask_cli(env, *cli_args):
-    """A `flask` command of the app, against the bench schema."""
-    cmd = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi.py", *cli_args]
-    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    if out.returncode != 0:
-        raise HarnessError(f"flask {' '.join(cli_args)} failed:\n{out.stdout}{out.stderr}")
-
-
 @contextmanager
 def prepared_database(args, env, workdir):
     """Schema bench_load with the app's tables, the treaty data and one open drive; dropped after."""
@@ -115,11 +96,11 @@ def prepared_database(args, env, workdir):
                            f"DROP SCHEMA {SCHEMA} CASCADE)") from None
     engine = create_engine(env["DATABASE_URL"], poolclass=NullPool)
     try:
-        flask_cli(env, "db", "upgrade")
-        flask_cli(env, "data", "load")  # the country page as it is served, with its treaty
+        run_flask(env, "db", "upgrade")
+        run_flask(env, "data", "load")  # the country page as it is served, with its treaty
         drive_file = Path(workdir) / "drive.yaml"
         drive_file.write_text(DRIVE_YAML)
-        flask_cli(env, "drives", "create", "--file", str(drive_file))
+        run_flask(env, "drives", "create", "--file", str(drive_file))
         yield engine
     finally:
         engine.dispose()

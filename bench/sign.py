@@ -45,8 +45,12 @@ MILLION = 1_000_000
 GRACE = 3  # wrk seconds after the deadline for answers still in flight to arrive
 TIMEOUT = 5  # seconds; a request slower than this counts as an error
 
-DRIVE_YAML = """\
-slug: %s
+
+
+def drive_yaml(slug, benchmark, texts=""):
+    """The drive file a benchmark creates (and throws away): open, in SE, English; `texts` adds more."""
+    return f"""\
+slug: {slug}
 country: SE
 state: open
 goal: 2000000
@@ -54,9 +58,12 @@ main_language: en
 texts:
   en:
     title: Benchmark drive
-    summary: A drive the signing benchmark creates and throws away.
+    summary: A drive the {benchmark} benchmark creates and throws away.
     petition: "We ask for a moratorium.\\n\\nThis text is only here to be rendered."
-""" % SLUG
+{texts}"""
+
+
+DRIVE_YAML = drive_yaml(SLUG, "signing")
 
 # Each request carries a fresh address (otherwise it would be a re-sign), and nothing is
 # sent after the deadline: wrk's delay() idles every connection once its answer is in, so no
@@ -169,7 +176,11 @@ def psql(base, sql):
 
 def flask_cli(url, *cli_args):
     """A `flask` command of the app, against the bench database."""
-    env = app_env(url)
+    run_flask(app_env(url), *cli_args)
+
+
+def run_flask(env, *cli_args):
+    """A `flask` command of the app, in the environment `env`."""
     cmd = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi.py", *cli_args]
     out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     if out.returncode != 0:
