@@ -98,7 +98,8 @@ def set_drive(app, tmp_path, state, verb):
 
 
 def csrf_from(html):
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    """The page's CSRF token, from a form's hidden field whatever the order of its attributes."""
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def sign(client, locale="en", **fields):
