@@ -356,3 +356,21 @@ def test_a_campaigner_logs_in_and_launches_a_drive_in_a_browser(staff_app, brows
         assert page.locator("h1").inner_text() == "Poland, declare a moratorium"
         context.close()
     assert [entry[1] for entry in audit_entries(staff_app)] == ["drive.create", "drive.text", "drive.state"]
+
+
+def test_changes_from_the_command_line_are_in_the_audit_log_too(staff_app, tmp_path):
+    from tests.test_petitions import DRIVE_YAML
+    runner = staff_app.test_cli_runner()
+    drive_file = tmp_path / "drive.yaml"
+    drive_file.write_text(DRIVE_YAML.format(state="open"), encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text("id,country,name,chamber,party,region,email,language,active\n"
+                      "mp-1,SE,Anna,Riksdag,S,Stockholm,anna@riksdagen.example,sv,yes\n", encoding="utf-8")
+    for args in (["data", "load"], ["drives", "create", "--file", str(drive_file)],
+                 ["drives", "update", "--file", str(drive_file)], ["legislators", "import", str(people)]):
+        assert runner.invoke(args=args).exit_code == 0, args
+    entries = audit_entries(staff_app)
+    assert [(actor, action) for actor, action, *_ in entries] == [
+        ("command line", "data.load"), ("command line", "drive.create"), ("command line", "drive.update"),
+        ("command line", "legislators.import")]
+    assert entries[0][4]["treaties.csv"]["created"] > 40

@@ -1,7 +1,9 @@
 import click
 from flask.cli import AppGroup
 
+from app.extensions import db
 from app.letters.importer import LegislatorImportError, import_file
+from app.staff import audit
 
 legislators = AppGroup("legislators", help="The legislators letters go to.")
 
@@ -19,6 +21,9 @@ def import_command(path, country, language):
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1) from None
+    audit.record("legislators.import", f"file:{path}", actor="command line", after={
+        "created": result.created, "updated": result.updated, "unchanged": result.unchanged})
+    db.session.commit()
     click.echo(f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged")
     if result.skipped:
         click.echo(f"skipped, no e-mail address in the file: {', '.join(result.skipped)}")

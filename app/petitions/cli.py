@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.petitions.drivefile import DriveFileError, apply, parse
+from app.staff import audit
 
 drives = AppGroup("drives", help="Country drives: their petitions, goals and dates.")
 
@@ -14,6 +15,8 @@ def run(path, creating):
         with open(path, encoding="utf-8") as handle:
             spec = parse(yaml.safe_load(handle))
         drive = apply(spec, creating)
+        audit.record("drive.create" if creating else "drive.update", f"drive:{drive.slug}",
+                     after={"file": str(path), "state": str(drive.state)}, actor="command line")
         db.session.commit()
     except (DriveFileError, yaml.YAMLError) as error:
         db.session.rollback()

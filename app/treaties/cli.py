@@ -2,6 +2,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.extensions import db
+from app.staff import audit
 from app.treaties.loader import LoadError, load
 
 data = AppGroup("data", help="Treaty, case and moratorium data.")
@@ -19,6 +21,10 @@ def load_command(directory, prune):
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1) from None
+    audit.record("data.load", f"dir:{directory or 'data/'}", actor="command line", after={
+        name: {"created": t.created, "updated": t.updated, "pruned": len(t.absent) if t.pruned else 0}
+        for name, t in tallies.items()})
+    db.session.commit()
     for name, tally in tallies.items():
         click.echo(f"{name}: {tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged")
         if tally.absent:
