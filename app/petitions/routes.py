@@ -24,7 +24,9 @@ def drive_or_404(slug):
 
 def render_drive(drive, form, status=200, expired=False):
     can_write = letters.writable(drive)
-    sent, by_legislator = letters.sent_counts(drive)  # kept when the drive stops taking letters
+    # Kept while the drive has a letter, even with no one left to write to; a drive that never
+    # had one spares every view the query.
+    sent, by_legislator = letters.sent_counts(drive) if letters.has_letter(drive) else (0, {})
     return render_template(
         "petitions/drive.html", drive=drive, text=drive.text(current_tag()), form=form,
         signable=drive.signable_on(today()), expired=expired, can_write=can_write,
