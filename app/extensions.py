@@ -1,6 +1,7 @@
 """Extension objects, created unbound and initialised in create_app()."""
 
 import hashlib
+import threading
 
 from flask import current_app, request
 from flask_babel import Babel
@@ -11,6 +12,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
+from limits.storage import MemoryStorage
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -39,6 +41,25 @@ def client_key():
     """Who a rate limit counts: a keyed hash of the address, so no raw IP is ever stored."""
     secret = current_app.config["SECRET_KEY"].encode()
     return hashlib.blake2b((request.remote_addr or "").encode(), key=secret[:64], digest_size=16).hexdigest()
+
+
+class LockedMemoryStorage(MemoryStorage):
+    """limits' in-memory storage, made safe for threaded servers; it replaces the "memory" scheme.
+
+    limits 5.8.0 checks and restarts its expiry timer without a lock, so two requests in two
+    threads can start the same timer twice, and one of them fails with "threads can only be
+    started once" (fixed upstream by alisaifee/limits#352, not yet released). Drop this class
+    once a release has the fix.
+    """
+
+    STORAGE_SCHEME = ["memory"]
+    _expiry_lock = threading.Lock()
+
+    def _MemoryStorage__schedule_expiry(self):  # the parent's private method, by its mangled name
+        with self._expiry_lock:
+            if not self.timer.is_alive():
+                self.timer = threading.Timer(0.01, self._MemoryStorage__expire_events)
+                self.timer.start()
 
 
 limiter = Limiter(key_func=client_key)

@@ -560,6 +560,31 @@ def test_rate_limits_can_live_in_redis_shared_by_every_process(databases):
     client.delete(*keys)
 
 
+def test_in_memory_rate_limits_restart_their_timer_once_under_threads(petition_app):
+    # limits' own memory storage checks and restarts its expiry timer without a lock, so two
+    # request threads could start one timer twice ("threads can only be started once": a 500).
+    import time
+
+    from limits.storage import storage_from_string
+
+    assert petition_app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    storage = storage_from_string("memory://")
+    storage.timer.join()
+    checks = []
+
+    class DeadTimer:
+        def is_alive(self):
+            checks.append(threading.get_ident())
+            time.sleep(0.05)  # long enough for every other thread to reach the same check
+            return False
+
+    storage.timer = DeadTimer()
+    run_together(8, lambda i: storage.incr(f"key-{i}", 60))
+    # One thread found the timer dead and started a new one; the rest found the new one alive.
+    assert len(checks) == 1
+    assert [storage.get(f"key-{i}") for i in range(8)] == [1] * 8
+
+
 def sign_example(client, i):
     page = client.get("/en/drives/sweden-moratorium").get_data(as_text=True)
     return client.post("/en/drives/sweden-moratorium", data={
