@@ -6,7 +6,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, i18n
-from app.extensions import CONTENT_SECURITY_POLICY, cache, csrf, db, limiter, mail, migrate, talisman
+from app.extensions import CONTENT_SECURITY_POLICY, cache, csrf, db, end_session, limiter, mail, migrate, talisman
 
 
 def create_app(settings=None):
@@ -33,6 +33,11 @@ def create_app(settings=None):
 
 def register_extensions(app):
     db.init_app(app)
+
+    # Runs before Flask-SQLAlchemy's own teardown, which was registered first. By now the
+    # response is made and whatever it wrote is committed: a database restarting in between
+    # only fails the closing rollback, which must not turn the answer into a 500.
+    app.teardown_appcontext(lambda error: end_session())
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)

@@ -14,6 +14,7 @@ from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from limits.storage import MemoryStorage
 from sqlalchemy import MetaData
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -30,6 +31,17 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def end_session():
+    """Close the session, even on a connection the database has just dropped (a restart)."""
+    try:
+        db.session.remove()
+    except (OperationalError, InterfaceError) as failure:
+        current_app.logger.warning("session closed on a lost connection: %s", type(failure.orig).__name__)
+        db.session.registry().invalidate()  # drops the connection without another ROLLBACK
+        db.session.remove()
+
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 mail = Mail()

@@ -1,9 +1,12 @@
 """Faults: the database unreachable, a slow mail server, a worker killed in the middle of a batch."""
 
 import asyncio
+import glob
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -18,7 +21,10 @@ from app.config import ROOT
 from app.extensions import db
 from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import LEASE, enqueue, work
-from tests.test_petitions import Inbox, free_port, inbox, mail_to, petition_app, sign  # noqa: F401
+from app.petitions.models import Signature
+from tests.conftest import migrated_app, unavailable
+from tests.test_petitions import (Inbox, csrf_from, free_port, inbox, mail_to, petition_app,  # noqa: F401
+                                  set_drive, sign)
 
 
 @pytest.mark.parametrize("url", [
@@ -108,3 +114,136 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(petitio
         assert len({m["Message-ID"] for m in handler.messages}) == 10
     finally:
         controller.stop()
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own, so that restarting it disturbs no one else."""
+
+    def __init__(self):
+        found = shutil.which("pg_ctl") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))), None)
+        if not found:
+            unavailable("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+        self.bin = os.path.dirname(os.path.realpath(found))
+        # PostgreSQL refuses to run as root: under root, the cluster belongs to the postgres account.
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.folder = tempfile.mkdtemp(prefix="moratorium-pg-")
+        if self.as_owner:
+            shutil.chown(self.folder, "postgres")
+        self.data, self.port = os.path.join(self.folder, "data"), free_port()
+        self.run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
+        self.pg_ctl("start")
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres?connect_timeout=2"
+
+    def run(self, program, *args):
+        subprocess.run([*self.as_owner, os.path.join(self.bin, program), *args], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def pg_ctl(self, action, *args):
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self.run("pg_ctl", action, "-D", self.data, "-w", "-o", options, "-l", os.path.join(self.folder, "log"),
+                 *args)
+
+    def close(self):
+        self.run("pg_ctl", "stop", "-D", self.data, "-m", "immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres():
+    cluster = PrivatePostgres()
+    yield cluster
+    cluster.close()
+
+
+@pytest.mark.postgres_only
+def test_a_database_restart_under_load_loses_no_signature(private_postgres, inbox, tmp_path):
+    app = migrated_app(private_postgres.url, {"SIGN_RATE_LIMIT": "100000 per minute"})
+    mail_to(app, inbox.port, OUTBOX_INLINE=False, SERVER_NAME="moratorium.test")
+    set_drive(app, tmp_path, "open", "create")
+    answers, stop = {}, threading.Event()  # address -> what the signer saw
+
+    def signer(n):
+        client = app.test_client()
+        for i in range(100_000):
+            if stop.is_set():
+                return
+            address = f"signer{n}.{i}@example.org"
+            try:
+                page = client.get("/en/drives/sweden-2026")
+                if page.status_code != 200:
+                    answers[address] = f"page {page.status_code}"
+                    continue
+                answers[address] = client.post("/en/drives/sweden-2026", data={
+                    "csrf_token": csrf_from(page.get_data(as_text=True)), "name": "Anna Berg",
+                    "email": address, "residence": "SE", "accept_privacy": "y"}).status_code
+            except Exception as error:  # an error that escaped the app fails the test below
+                answers[address] = repr(error)
+
+    def wait_for(count_):
+        deadline = time.monotonic() + 60
+        while sum(a == 303 for a in list(answers.values())) < count_ and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=signer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_for(20)
+        private_postgres.pg_ctl("restart", "-m", "fast")  # ends every connection, as a real restart does
+        wait_for(sum(a == 303 for a in list(answers.values())) + 40)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+    seen = Counter(answers.values())
+    # While it restarted, visitors were told the site is unavailable; never a 500; and it recovered.
+    assert set(seen) <= {303, 503, "page 503"} and seen[303] >= 60, seen
+    assert seen[503] + seen["page 503"] > 0, seen
+    with app.app_context():
+        stored = Counter(db.session.scalars(select(Signature.email)))
+        mails = Counter(db.session.scalars(select(OutboxMessage.recipient)))
+    accepted = {address for address, answer in answers.items() if answer == 303}
+    # Every signature the site accepted is there once, with its one confirmation mail; a 503'd
+    # attempt is either wholly there (its commit landed as the connection died) or wholly absent.
+    assert accepted <= set(stored) <= set(answers) and set(stored.values()) == {1}
+    assert mails == stored
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_the_outbox_worker_outlives_a_database_restart(private_postgres, inbox):
+    app = migrated_app(private_postgres.url)
+
+    def queue(first, last):
+        with app.app_context():
+            for i in range(first, last):
+                enqueue("test", f"reader{i}@example.org", f"Message {i}", "Hello")
+            db.session.commit()
+
+    def wait_for(count_):
+        deadline = time.monotonic() + 30
+        while len(inbox.messages) < count_ and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    env = {**os.environ, "DATABASE_URL": private_postgres.url, "APP_ENV": "development", "SECRET_KEY": "k" * 32,
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(inbox.port), "FLASK_APP": "wsgi.py"}
+    worker = subprocess.Popen([str(ROOT / ".venv" / "bin" / "flask"), "outbox", "work", "--loop", "--idle", "0.1"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        queue(0, 5)
+        wait_for(5)
+        private_postgres.pg_ctl("restart", "-m", "fast")
+        time.sleep(0.5)  # the worker meets the restart on its next poll
+        queue(5, 10)
+        wait_for(10)
+        assert worker.poll() is None, worker.stderr.read().decode()
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait()
+    log = worker.stderr.read().decode()
+    assert Counter(m["To"] for m in inbox.messages) == {f"reader{i}@example.org": 1 for i in range(10)}
+    assert "database unavailable" in log, log  # it did meet the restart, and went on
+    with app.app_context():
+        db.engine.dispose()

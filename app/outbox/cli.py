@@ -1,8 +1,11 @@
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import InterfaceError, OperationalError
 
+from app.extensions import end_session
 from app.outbox.services import work
 
 outbox = AppGroup("outbox", help="Mail waiting to be sent.")
@@ -15,7 +18,17 @@ outbox = AppGroup("outbox", help="Mail waiting to be sent.")
 def work_command(loop, batch, idle):
     """Deliver pending mail; several workers can run side by side on PostgreSQL."""
     while True:
-        sent = work(batch)
+        try:
+            sent = work(batch)
+        except (OperationalError, InterfaceError) as error:
+            if not loop:
+                raise
+            # The database is restarting: wait and go on. A batch claimed before the failure
+            # waits for its lease to run out; a message sent but not yet marked keeps its Message-ID.
+            current_app.logger.warning("outbox: database unavailable (%s), retrying", type(error.orig).__name__)
+            end_session()
+            time.sleep(idle)
+            continue
         click.echo(f"sent {sent}")
         if not loop:
             return
