@@ -1,14 +1,22 @@
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from sqlalchemy.orm import lazyload
+from flask_wtf.csrf import CSRFError, generate_csrf
 
+from app.countries.caching import seen_revision
 from app.countries.services import today
-from app.extensions import db, limiter
+from app.extensions import cache, db, limiter
 from app.i18n import current_tag
 from app.letters import services as letters
 from app.outbox.services import work
 from app.petitions import bp, services, tokens
 from app.petitions.forms import ActionForm, SignatureForm
+from app.petitions.models import Drive
+
+# Where the cached drive page takes, on each view, the visitor's own form token and the live
+# counts. Page text is escaped, so no "<" from a drive's texts can look like one of these.
+TOKEN_SLOT, PROGRESS_SLOT, LETTERS_SLOT = "<!--csrf-token-->", "<!--progress-->", "<!--letters-->"
 
 
 def sign_limit():
@@ -22,16 +30,48 @@ def drive_or_404(slug):
     return drive
 
 
-def render_drive(drive, form, status=200, expired=False):
+def render_drive(drive, form, status=200, expired=False, slots=None):
+    """The drive page; with `slots`, the live parts are left to fill in (see cached_drive_page)."""
     can_write = letters.writable(drive)
-    # Kept while the drive has a letter, even with no one left to write to; a drive that never
-    # had one spares every view the query.
-    sent, by_legislator = letters.sent_counts(drive) if letters.has_letter(drive) else (0, {})
-    return render_template(
+    html = render_template(
         "petitions/drive.html", drive=drive, text=drive.text(current_tag()), form=form,
-        signable=drive.signable_on(today()), expired=expired, can_write=can_write,
-        letters_sent=sent, letters_by_legislator=letters.with_legislators(by_legislator),
-    ), status
+        signable=drive.signable_on(today()), expired=expired, can_write=can_write, slots=slots,
+        **({} if slots else letter_counts(drive, letters.has_letter(drive))),
+    )
+    return (html, can_write) if slots else (html, status)
+
+
+def letter_counts(drive, has_letter):
+    """Letters sent, in all and per legislator. Shown while the drive has a letter, even with no
+    one left to write to; a drive that never had one spares every view the queries."""
+    sent, by_legislator = letters.sent_counts(drive) if has_letter else (0, {})
+    return {"letters_sent": sent, "letters_by_legislator": letters.with_legislators(by_legislator)}
+
+
+def cached_drive_page(slug):
+    """The drive page for a GET: rendered once per data revision, day and language, then filled in.
+
+    The counts change with every confirmation and letter, without a revision: they are read and
+    rendered for each view (one query by primary key, two for a drive with a letter), as is the
+    visitor's own CSRF token. Everything else comes from the cache.
+    """
+    key = f"drive:{seen_revision()}:{today()}:{request.host}{request.path}"
+    shell = cache.get(key)
+    if shell is None:
+        drive = drive_or_404(slug)
+        slots = {"progress": Markup(PROGRESS_SLOT), "letters": Markup(LETTERS_SLOT)}
+        html, can_write = render_drive(drive, SignatureForm().fill_choices(get_locale()), slots=slots)
+        shell = {"drive_id": drive.id, "can_write": can_write, "has_letter": letters.has_letter(drive),
+                 "html": html.replace(generate_csrf(), TOKEN_SLOT)}
+        cache.set(key, shell)
+    drive = db.session.get(Drive, shell["drive_id"], options=[lazyload(Drive.texts)])  # texts: cached
+    if drive is None:  # deleted since the page was cached
+        abort(404)
+    counts = current_app.jinja_env.get_template("petitions/_drive_counts.html").module
+    live = letter_counts(drive, shell["has_letter"])
+    return (shell["html"].replace(TOKEN_SLOT, generate_csrf())
+            .replace(PROGRESS_SLOT, str(counts.progress(drive)))
+            .replace(LETTERS_SLOT, str(counts.letters(drive, shell["can_write"], **live))))
 
 
 @bp.errorhandler(CSRFError)
@@ -47,8 +87,7 @@ def expired_form(error):
 
 @bp.route("/<lang:lang_code>/drives/<slug>")
 def drive(slug):
-    drive = drive_or_404(slug)
-    return render_drive(drive, SignatureForm().fill_choices(get_locale()))
+    return cached_drive_page(slug)
 
 
 @bp.post("/<lang:lang_code>/drives/<slug>")
