@@ -103,14 +103,27 @@ def language_links(request):
     # Query arguments starting with _ are url_for's own (_external, _method...): never pass them on.
     args = {k: v for k, v in request.args.items() if not k.startswith("_")}
     endpoint = request.endpoint if request.url_rule and "lang_code" in request.url_rule.arguments else None
-    links = []
-    for tag, identifier in languages().items():
-        if endpoint:
-            url = url_for(endpoint, **{**args, **request.view_args, "lang_code": tag})
-        else:
-            url = url_for("countries.home", lang_code=tag)
-        links.append((tag, html_lang(tag), Locale.parse(identifier).display_name, url))
-    return links
+    if endpoint is None:
+        return [(*named, url_for("countries.home", lang_code=named[0])) for named in named_languages()]
+    current = g.get("lang_code") or request.view_args.get("lang_code")
+    here = url_for(endpoint, **{**args, **request.view_args})
+    prefix = f"{request.script_root}/{current}"
+    if not here.startswith(prefix + "/") and here != prefix:  # the tag is not the first segment
+        return [(*named, url_for(endpoint, **{**args, **request.view_args, "lang_code": named[0]}))
+                for named in named_languages()]
+    # Every other URL differs from this one in its first segment only: one url_for, not fourteen.
+    rest = here[len(prefix):]
+    return [(*named, f"{request.script_root}/{named[0]}{rest}") for named in named_languages()]
+
+
+def named_languages():
+    """(tag, BCP 47 tag, native name) for every shipped language, worked out once per app."""
+    found = current_app.extensions.get("named_languages")
+    if found is None:
+        found = [(tag, html_lang(tag), Locale.parse(identifier).display_name)
+                 for tag, identifier in languages().items()]
+        current_app.extensions["named_languages"] = found
+    return found
 
 
 def language_name(tag, locale):

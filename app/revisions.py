@@ -22,11 +22,21 @@ class Revision(db.Model):
 REVISION = select(Revision.number).where(Revision.id == 1)
 
 
+def read_one(statement):
+    """The first row of a read-only statement, on a bare connection outside any transaction.
+
+    For the hot paths of public pages: no ORM session and no BEGIN/ROLLBACK around the one
+    SELECT, which on PostgreSQL halves the round trips of a single read.
+    """
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(statement).first()
+
+
 def current_revision():
     """The data's revision number, bumped by every change."""
-    # Read on public page views: a bare connection costs a quarter of an ORM session.
-    with db.engine.connect() as connection:
-        return connection.scalar(REVISION)
+    if db.session().in_transaction():  # its connection, rather than a second one from the pool
+        return db.session.scalar(REVISION)
+    return read_one(REVISION)[0]
 
 
 @event.listens_for(Session, "before_flush")

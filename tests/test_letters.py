@@ -402,6 +402,17 @@ def test_no_letter_page_until_there_is_someone_to_write_to(letters_app):
     assert "Write to your legislators" not in client.get("/en/drives/sweden-2026").get_data(as_text=True)
 
 
+def test_the_drive_page_follows_a_legislator_import_at_once(letters_app, tmp_path):
+    client = letters_app.test_client()
+    assert "Send yours" in client.get("/en/drives/sweden-2026").get_data(as_text=True)  # now cached
+    path = tmp_path / "retired.csv"
+    path.write_text(LEGISLATORS.replace(",yes\n", ",no\n"), encoding="utf-8")
+    result = letters_app.test_cli_runner().invoke(args=["legislators", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    # No one is left to write to: the cached page is stale, so it is not served.
+    assert "Send yours" not in client.get("/en/drives/sweden-2026").get_data(as_text=True)
+
+
 def test_a_closed_drive_takes_no_more_letters(letters_app, tmp_path):
     client = letters_app.test_client()
     prove(client)

@@ -9,10 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from app.records import utcnow
+from app.revisions import PublicData
 
 
-class Legislator(db.Model):
-    """A member of a country's parliament, as imported from CSV or Popolo JSON."""
+class Legislator(PublicData, db.Model):
+    """A member of a country's parliament, as imported from CSV or Popolo JSON.
+
+    Public data: who can be written to decides what a drive's cached page offers.
+    """
 
     __tablename__ = "legislators"
     # Re-importing the same source updates its people: they are known by the source's own id.

@@ -11,7 +11,8 @@ from flask import current_app, session
 from sqlalchemy import func, select, text, update
 
 from app.countries import geo
-from app.extensions import db
+from app.countries.caching import seen_revision
+from app.extensions import cache, db
 from app.i18n import languages, maximized
 from app.letters import templates
 from app.letters.models import Legislator, Letter, LetterDelivery, LetterState
@@ -54,6 +55,17 @@ def has_letter(drive):
 def writable(drive):
     """True when the drive has a letter and someone to send it to."""
     return has_letter(drive) and db.session.scalar(select(targets_query(drive).exists()))
+
+
+def offers_letters(drive):
+    """writable(drive) for a page to show, worked out once per data revision: the drive, its
+    texts and the legislators are all public data, so a change to any of them is a new revision."""
+    key = f"writable:{seen_revision()}:{drive.id}"
+    found = cache.get(key)
+    if found is None:
+        found = writable(drive)
+        cache.set(key, found)
+    return found
 
 
 @lru_cache(maxsize=256)

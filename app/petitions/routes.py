@@ -1,7 +1,7 @@
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy.orm import lazyload
+from sqlalchemy import select
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from app.countries.caching import seen_revision
@@ -13,6 +13,7 @@ from app.outbox.services import work
 from app.petitions import bp, services, tokens
 from app.petitions.forms import ActionForm, SignatureForm
 from app.petitions.models import Drive
+from app.revisions import read_one
 
 # Where the cached drive page takes, on each view, the visitor's own form token and the live
 # counts. Page text is escaped, so no "<" from a drive's texts can look like one of these.
@@ -64,9 +65,11 @@ def cached_drive_page(slug):
         shell = {"drive_id": drive.id, "can_write": can_write, "has_letter": letters.has_letter(drive),
                  "html": html.replace(generate_csrf(), TOKEN_SLOT)}
         cache.set(key, shell)
-    drive = db.session.get(Drive, shell["drive_id"], options=[lazyload(Drive.texts)])  # texts: cached
-    if drive is None:  # deleted since the page was cached
-        abort(404)
+    else:  # the live parts need no more than this, and no session: one connection per view
+        drive = read_one(select(Drive.id, Drive.slug, Drive.goal, Drive.confirmed_count)
+                         .where(Drive.id == shell["drive_id"]))
+        if drive is None:  # deleted since the page was cached
+            abort(404)
     counts = current_app.jinja_env.get_template("petitions/_drive_counts.html").module
     live = letter_counts(drive, shell["has_letter"])
     return (shell["html"].replace(TOKEN_SLOT, generate_csrf())
@@ -130,10 +133,12 @@ def signature_action(token, purpose, perform):
     if purpose == tokens.CONFIRM and outcome in {services.Outcome.CONFIRMED, services.Outcome.ALREADY}:
         # Whoever pressed this button reads the address: their letters need no further confirmation.
         letters.remember_proof(signature.email_key)
+    # Read before the commit, which expires the drive: after it, each attribute is a query.
+    can_write, slug = (letters.offers_letters(drive), drive.slug) if drive is not None else (False, None)
     db.session.commit()
     status = 409 if outcome == services.Outcome.CLOSED else 200
-    return render_template("petitions/action.html", purpose=purpose, outcome=outcome, drive=drive,
-                           can_write=drive is not None and letters.writable(drive)), status
+    return render_template("petitions/action.html", purpose=purpose, outcome=outcome, drive_slug=slug,
+                           can_write=can_write), status
 
 
 @bp.route("/<lang:lang_code>/signatures/confirm/<token>", methods=["GET", "POST"])

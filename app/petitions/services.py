@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.countries.services import today
 from app.extensions import db
@@ -122,7 +122,7 @@ def signature_for(token_data):
 
 def confirm(signature):
     """Count a signature once; confirming twice is harmless; closed drives count no more."""
-    drive = db.session.get(Drive, signature.drive_id)
+    drive = db.session.get(Drive, signature.drive_id, options=[lazyload(Drive.texts)])  # texts: if needed
     if signature.state == SignatureState.CONFIRMED:
         return Outcome.ALREADY, drive
     if not drive.signable_on(today()):
