@@ -1,8 +1,8 @@
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
-from flask_wtf.csrf import CSRFError, generate_csrf
 
 from app.countries.caching import seen_revision
 from app.countries.services import today
@@ -33,13 +33,11 @@ def drive_or_404(slug):
 
 def render_drive(drive, form, status=200, expired=False, slots=None):
     """The drive page; with `slots`, the live parts are left to fill in (see cached_drive_page)."""
-    can_write = letters.writable(drive)
-    html = render_template(
+    return render_template(
         "petitions/drive.html", drive=drive, text=drive.text(current_tag()), form=form,
-        signable=drive.signable_on(today()), expired=expired, can_write=can_write, slots=slots,
-        **({} if slots else letter_counts(drive, letters.has_letter(drive))),
-    )
-    return (html, can_write) if slots else (html, status)
+        signable=drive.signable_on(today()), expired=expired, can_write=letters.offers_letters(drive),
+        slots=slots, **({} if slots else letter_counts(drive, letters.has_letter(drive))),
+    ), status
 
 
 def letter_counts(drive, has_letter):
@@ -61,9 +59,9 @@ def cached_drive_page(slug):
     if shell is None:
         drive = drive_or_404(slug)
         slots = {"progress": Markup(PROGRESS_SLOT), "letters": Markup(LETTERS_SLOT)}
-        html, can_write = render_drive(drive, SignatureForm().fill_choices(get_locale()), slots=slots)
-        shell = {"drive_id": drive.id, "can_write": can_write, "has_letter": letters.has_letter(drive),
-                 "html": html.replace(generate_csrf(), TOKEN_SLOT)}
+        html = render_drive(drive, SignatureForm().fill_choices(get_locale()), slots=slots)[0]
+        shell = {"drive_id": drive.id, "can_write": letters.offers_letters(drive),
+                 "has_letter": letters.has_letter(drive), "html": html.replace(generate_csrf(), TOKEN_SLOT)}
         cache.set(key, shell)
     else:  # the live parts need no more than this, and no session: one connection per view
         drive = read_one(select(Drive.id, Drive.slug, Drive.goal, Drive.confirmed_count)
