@@ -15,6 +15,7 @@ from app.outbox.services import work
 from app.petitions.models import DriveText
 from tests.conftest import axe_violations, serve
 from tests.test_petitions import csrf_from, deliver, inbox, link, mail_to, press, run_together, sign  # noqa: F401
+from tests.test_petitions import set_drive as petition_drive
 
 DRIVE_YAML = """
 slug: sweden-2026
@@ -73,11 +74,9 @@ def letters_app(empty_app, inbox, tmp_path):
     return empty_app
 
 
-def set_drive(app, tmp_path, state, verb, yaml=DRIVE_YAML):
-    path = tmp_path / "drive.yaml"
-    path.write_text(yaml.format(state=state), encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["drives", verb, "--file", str(path)])
-    assert result.exit_code == 0, result.output
+def set_drive(app, tmp_path, state, verb):
+    """The petition tests' drive file writer, with this file's drive (it has letters)."""
+    petition_drive(app, tmp_path, state, verb, yaml=DRIVE_YAML)
 
 
 def prove(client, address=WRITER):

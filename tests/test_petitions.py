@@ -90,9 +90,9 @@ def mail_to(app, port, **settings):
     mail.init_app(app)
 
 
-def set_drive(app, tmp_path, state, verb):
+def set_drive(app, tmp_path, state, verb, yaml=DRIVE_YAML):
     path = tmp_path / "drive.yaml"
-    path.write_text(DRIVE_YAML.format(state=state), encoding="utf-8")
+    path.write_text(yaml.format(state=state), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["drives", verb, "--file", str(path)])
     assert result.exit_code == 0, result.output
 
