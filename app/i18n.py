@@ -105,14 +105,10 @@ def language_links(request):
     endpoint = request.endpoint if request.url_rule and "lang_code" in request.url_rule.arguments else None
     if endpoint is None:
         return [(*named, url_for("countries.home", lang_code=named[0])) for named in named_languages()]
-    current = g.get("lang_code") or request.view_args.get("lang_code")
+    # Every localized URL starts with its tag (tag_from_path relies on it too), so the others
+    # differ from this one in that first segment only: one url_for, not fourteen.
     here = url_for(endpoint, **{**args, **request.view_args})
-    prefix = f"{request.script_root}/{current}"
-    if not here.startswith(prefix + "/") and here != prefix:  # the tag is not the first segment
-        return [(*named, url_for(endpoint, **{**args, **request.view_args, "lang_code": named[0]}))
-                for named in named_languages()]
-    # Every other URL differs from this one in its first segment only: one url_for, not fourteen.
-    rest = here[len(prefix):]
+    rest = here.removeprefix(f"{request.script_root}/{g.lang_code}")
     return [(*named, f"{request.script_root}/{named[0]}{rest}") for named in named_languages()]
 
 
