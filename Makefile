@@ -22,6 +22,7 @@ install: $(BIN)/.installed
 
 translations: install
 	$(BIN)/pybabel -q compile -d translations
+	$(BIN)/pybabel -q compile -d translations -D data
 
 migrate: install
 	$(BIN)/flask db upgrade
@@ -50,13 +51,17 @@ test: translations chromium node_modules/.package-lock.json
 	APP_ENV=testing $(BIN)/pytest -q -p no:cacheprovider
 	APP_ENV=testing TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
 
-# Refresh the catalogs after changing user-facing strings.
+# Refresh the catalogs after changing user-facing strings or the data's public texts. The data
+# catalogs (data.po) keep a translation whose English changed, marked fuzzy for its translator.
 extract: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l --project=Moratorium --copyright-holder="Moratorium contributors" -o translations/messages.pot .
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q extract -F data.cfg --no-default-keywords -k pgettext:1c,2 --project=Moratorium --copyright-holder="Moratorium contributors" -o translations/data.pot .
+	$(BIN)/flask data catalogs translations/data.pot
 
 # A new language: `make language LOCALE=nl` (a Babel identifier: nl, pt_PT, zh_Hant...), then
 # translate translations/$(LOCALE)/LC_MESSAGES/messages.po; the site serves it at /nl/.
 language: extract
 	@test -n "$(LOCALE)" || { echo "usage: make language LOCALE=nl"; exit 2; }
 	$(BIN)/pybabel init -i translations/messages.pot -d translations -l $(LOCALE)
+	$(BIN)/pybabel init -i translations/data.pot -d translations -l $(LOCALE) -D data

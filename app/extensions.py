@@ -2,9 +2,10 @@
 
 import hashlib
 import threading
+from functools import cached_property
 
+import flask_babel
 from flask import current_app, request
-from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_mail import Mail
@@ -45,6 +46,18 @@ def end_session():
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 mail = Mail()
+class Babel(flask_babel.Babel):
+    """Flask-Babel, with translations that isolate Latin runs on right-to-left pages."""
+
+    @cached_property
+    def domain_instance(self):
+        from app.i18n import (
+            IsolatingDomain,  # app.i18n needs this module's objects first
+        )
+
+        return IsolatingDomain(domain=self.domain)
+
+
 babel = Babel()
 cache = Cache()
 

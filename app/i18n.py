@@ -1,9 +1,11 @@
 """Languages in URLs: /<tag>/..., negotiated from Accept-Language at /."""
 
+import re
+
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from flask import current_app, g, request
-from flask import url_for
+from flask import current_app, g, request, url_for
+from flask_babel import Domain
 from werkzeug.routing import BaseConverter, ValidationError
 
 from app.extensions import babel
@@ -96,6 +98,46 @@ def init_app(app):
     app.url_map.converters["lang"] = LanguageConverter
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(remember)
+
+
+# A run of Latin-script words, with the spaces, digits and punctuation between them; it ends on a
+# letter or digit, so that brackets and a sentence's last stop stay with the sentence around it.
+LATIN = "A-Za-z\u00C0-\u024F\u1E00-\u1EFF"
+LATIN_RUN = re.compile(f"[{LATIN}](?:[{LATIN}0-9\\s.,;:'’&/\\-–]*[{LATIN}0-9])?")
+# What a translation may contain that is not prose: tags, placeholders, entities.
+NOT_PROSE = re.compile(r"(<[^>]*>|%\(\w+\)[sd]|&#?\w+;)")
+FSI, PDI = "\u2068", "\u2069"  # Unicode's first-strong and pop directional isolates
+
+
+def isolating(text):
+    """A translation with each Latin run isolated, on a right-to-left page: its punctuation stays put.
+
+    Unicode isolates rather than <bdi>, because a translation may end up in an attribute.
+    """
+    if not text or not request or text_direction(current_tag()) != "rtl":
+        return text
+    return "".join(part if NOT_PROSE.fullmatch(part) else LATIN_RUN.sub(lambda m: f"{FSI}{m.group(0)}{PDI}", part)
+                   for part in NOT_PROSE.split(text))
+
+
+class IsolatingTranslations:
+    """Translations whose every lookup comes back with its Latin runs isolated (see `isolating`)."""
+
+    def __init__(self, translations):
+        self.translations = translations
+
+    def __getattr__(self, name):
+        found = getattr(self.translations, name)
+        if name in {"gettext", "ugettext", "ngettext", "ungettext", "pgettext", "upgettext", "npgettext", "unpgettext"}:
+            return lambda *args: isolating(found(*args))
+        return found
+
+
+class IsolatingDomain(Domain):
+    """Flask-Babel's domain, isolating Latin runs on right-to-left pages, in templates and in Python alike."""
+
+    def get_translations(self):
+        return IsolatingTranslations(super().get_translations())
 
 
 def language_links(request):

@@ -7,21 +7,32 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.treaties.dates import PartialDate
-from app.treaties.models import Case, Measure, Treaty
+from app.treaties.loader import SPECS
+from app.treaties.models import Case, LegalBasis, Measure, Publisher, Treaty
+
+MODELS = (Publisher, Treaty, Measure, Case, LegalBasis)
+
+
+def line_of(directory, name, key):
+    """The line of the row whose first cell is `key` (1 for the header)."""
+    lines = (directory / name).read_text(encoding="utf-8").split("\n")
+    return 1 if key is None else next(n for n, text in enumerate(lines, 1) if text.startswith(f"{key},"))
 
 
 @pytest.fixture
 def data_copy(tmp_path, data_dir):
-    """A writable copy of data/ and a helper to edit one of its lines."""
-    for name in ("treaties.csv", "measures.csv", "cases.csv"):
+    """A writable copy of data/ and a helper to edit one row (by its key; None for the header)."""
+    for name in SPECS:
         shutil.copy(data_dir / name, tmp_path / name)
 
-    def edit(name, line, old, new):
+    def edit(name, key, old, new):
         path = tmp_path / name
         lines = path.read_text(encoding="utf-8").split("\n")
+        line = line_of(tmp_path, name, key)
         assert old in lines[line - 1], lines[line - 1]
         lines[line - 1] = lines[line - 1].replace(old, new, 1)
         path.write_text("\n".join(lines), encoding="utf-8")
+        return line
 
     return tmp_path, edit
 
@@ -38,7 +49,7 @@ def snapshot(app):
                 tuple(str(getattr(row, c.key)) for c in model.__table__.columns if c.key != "updated_at")
                 for row in db.session.scalars(select(model))
             )
-            for model in (Treaty, Measure, Case)
+            for model in MODELS
         }
 
 
@@ -56,7 +67,7 @@ def test_loading_twice_changes_nothing_the_second_time(empty_app, data_dir):
 def test_a_changed_row_is_updated_not_duplicated(empty_app, data_copy):
     directory, edit = data_copy
     load(empty_app, directory)
-    edit("treaties.csv", 2, "1995-06-26", "1995-06-27")
+    edit("treaties.csv", "RU", "1995-06-26", "1995-06-27")
     result = load(empty_app, directory)
     assert "treaties.csv: 0 created, 1 updated, 60 unchanged" in result.output
     with empty_app.app_context():
@@ -66,45 +77,51 @@ def test_a_changed_row_is_updated_not_duplicated(empty_app, data_copy):
 
 
 BAD_ROWS = [
-    ("treaties.csv", 2, "1995-06-26", "1995-13-26", "treaties.csv, line 2, column signed_on: '1995-13-26' is not a date"),
-    ("treaties.csv", 3, "BY,", "QQ,", "treaties.csv, line 3, column iso2: 'QQ' is not an ISO 3166-1 alpha-2 country code"),
-    ("treaties.csv", 3, "BY,", "RU,", "treaties.csv, line 3, column iso2: duplicate of line 2"),
-    ("treaties.csv", 5, "http://iolaw.cssn.cn/zxzp/200311/t20031103_4587334.shtml", "", "treaties.csv, line 5, column sources: every row needs at least one source"),
-    ("treaties.csv", 2, ",yes,,1997", ",perhaps,,1997", "treaties.csv, line 2, column signed_verified: 'perhaps' is neither yes nor no"),
-    ("measures.csv", 2, "ratification_withdrawn", "withdrawn_quietly", "measures.csv, line 2, column kind: 'withdrawn_quietly' is not one of"),
-    ("measures.csv", 3, "ca-2020-hk-suspended,", "au-2017-ratification-withdrawn,", "measures.csv, line 3, column key: duplicate of line 2"),
-    ("cases.csv", 2, "2019-07-09", "09/07/2019", "cases.csv, line 2, column decided_on: '09/07/2019' is not a date"),
-    ("cases.csv", 1, "outcome", "result", "cases.csv, line 1, column outcome: column is missing"),
-    ("cases.csv", 1, "summary", "kind", "cases.csv, line 1, column kind: column appears more than once"),
-    ("treaties.csv", 2, "RU,", "ru,", "treaties.csv, line 2, column iso2: 'ru': write country codes in capitals"),
-    ("treaties.csv", 2, ",yes,,1997", ",,,1997", "treaties.csv, line 2, column signed_verified: write yes or no"),
-    ("treaties.csv", 2, "1995-06-26,yes,,1997-01-10,yes", ",,,,", "treaties.csv, line 2, column signed_on: a treaty needs a date"),
-    ("treaties.csv", 2, "http://iolaw", "http://[iolaw", "treaties.csv, line 2, column sources: 'http://[iolaw"),
-    ("measures.csv", 2, "2017-03-28", "", "measures.csv, line 2, column taken_on: a measure that halts or ends extradition needs its date"),
-    ("measures.csv", 2, "au-2017-ratification-withdrawn", "au-" + "x" * 80, "measures.csv, line 2, column key: is 83 characters long; at most 80 fit"),
+    ("treaties.csv", "RU", "1995-06-26", "1995-13-26", "column signed_on: '1995-13-26' is not a date"),
+    ("treaties.csv", "BY", "BY,", "QQ,", "column iso2: 'QQ' is not an ISO 3166-1 alpha-2 country code"),
+    ("treaties.csv", "BY", "BY,", "RU,", "column iso2: duplicate of line"),
+    ("treaties.csv", "RU", ",yes,,1997", ",perhaps,,1997", "column signed_verified: 'perhaps' is neither yes nor no"),
+    ("measures.csv", "au-2017-ratification-withdrawn", "ratification_withdrawn", "withdrawn_quietly",
+     "column kind: 'withdrawn_quietly' is not one of"),
+    ("measures.csv", "ca-2020-hk-suspended", "ca-2020-hk-suspended,", "au-2017-ratification-withdrawn,",
+     "column key: duplicate of line"),
+    ("cases.csv", "se-2019-qiao-jianjun", "2019-07-09", "09/07/2019", "column decided_on: '09/07/2019' is not a date"),
+    ("cases.csv", None, "outcome", "result", "column outcome: column is missing"),
+    ("cases.csv", None, "summary", "kind", "column kind: column appears more than once"),
+    ("treaties.csv", "RU", "RU,", "ru,", "column iso2: 'ru': write country codes in capitals"),
+    ("treaties.csv", "RU", ",yes,,1997", ",,,1997", "column signed_verified: write yes or no"),
+    ("treaties.csv", "RU", "1995-06-26,yes,,1997-01-10,yes", ",,,,", "column signed_on: a treaty needs a date"),
+    ("measures.csv", "au-2017-ratification-withdrawn", "2017-03-28", "",
+     "column taken_on: a measure that halts or ends extradition needs its date"),
+    ("measures.csv", "au-2017-ratification-withdrawn", "au-2017-ratification-withdrawn", "au-" + "x" * 80,
+     "column key: is 83 characters long; at most 80 fit"),
+    ("measures.csv", "au-2017-ratification-withdrawn", "2017-03-28,,", "2017-03-28,2016-01-01,",
+     "column ends_on: a measure is lifted after it was taken"),
+    ("publishers.csv", "reuters.com", ",press,", ",blog,", "column kind: 'blog' is not one of"),
+    ("legal_basis.csv", "SE", "case_by_case", "maybe", "column basis: 'maybe' is not one of"),
 ]
 
 
-@pytest.mark.parametrize("name, line, old, new, message", BAD_ROWS)
-def test_a_bad_row_stops_the_load_and_changes_nothing(empty_app, data_copy, data_dir, name, line, old, new, message):
+@pytest.mark.parametrize("name, key, old, new, message", BAD_ROWS)
+def test_a_bad_row_stops_the_load_and_changes_nothing(empty_app, data_copy, data_dir, name, key, old, new, message):
     directory, edit = data_copy
     assert load(empty_app, data_dir).exit_code == 0
     before = snapshot(empty_app)
     # A good change elsewhere must not land either: the load is one transaction.
-    edit("treaties.csv", 21, "2003-11-03", "2003-11-04") if name != "treaties.csv" else None
-    edit(name, line, old, new)
+    edit("treaties.csv", "BG", "1996-05-20", "1996-05-21") if name != "treaties.csv" else None
+    line = edit(name, key, old, new)
     result = load(empty_app, directory)
     assert result.exit_code == 1
-    assert message in result.output
+    assert f"{name}, line {line}, {message}" in result.output
     assert "Nothing was loaded" in result.output
     assert snapshot(empty_app) == before
 
 
 def test_a_bad_row_on_an_empty_database_leaves_it_empty(empty_app, data_copy):
     directory, edit = data_copy
-    edit("cases.csv", 21, ",1997,", ",1997-02-30,")
+    edit("cases.csv", "de-1997-dolkun-isa", ",1997,", ",1997-02-30,")
     assert load(empty_app, directory).exit_code == 1
-    assert snapshot(empty_app) == {"treaties": [], "measures": [], "cases": []}
+    assert all(rows == [] for rows in snapshot(empty_app).values())
 
 
 def test_a_missing_file_is_named(empty_app, data_copy):
@@ -118,14 +135,15 @@ def test_every_fact_loaded_keeps_its_sources(app):
     with app.app_context():
         for model in (Treaty, Measure, Case):
             assert all(row.sources for row in db.session.scalars(select(model)))
+        assert all(row.sources for row in db.session.scalars(select(LegalBasis)) if row.basis != "unknown")
 
 
 def test_unverified_dates_and_bounds_survive_the_load(app):
     with app.app_context():
         angola = db.session.scalar(select(Treaty).where(Treaty.iso2 == "AO"))
-        mongolia = db.session.scalar(select(Treaty).where(Treaty.iso2 == "MN"))
+        kyrgyzstan = db.session.scalar(select(Treaty).where(Treaty.iso2 == "KG"))
     assert angola.in_force_on is None and angola.in_force_by.isoformat() == "2018-10"
-    assert mongolia.signed_verified is False and mongolia.in_force_verified is False
+    assert kyrgyzstan.signed_verified is False and kyrgyzstan.in_force_verified is False
 
 
 def test_models_and_migrations_agree(empty_app):
@@ -142,7 +160,7 @@ def test_pages_change_as_soon_as_the_data_does(empty_app, data_copy):
     load(empty_app, directory)
     client = empty_app.test_client()
     assert "March 28, 2017" in client.get("/en/countries/au").get_data(as_text=True)
-    edit("measures.csv", 2, "2017-03-28", "2017-03-29")
+    edit("measures.csv", "au-2017-ratification-withdrawn", "2017-03-28", "2017-03-29")
     assert load(empty_app, directory).exit_code == 0
     html = client.get("/en/countries/au").get_data(as_text=True)
     assert "March 29, 2017" in html and "March 28, 2017" not in html
@@ -158,7 +176,7 @@ def test_an_unchanged_load_keeps_the_revision_and_a_change_bumps_it(empty_app, d
     load(empty_app, directory)
     with empty_app.app_context():
         assert current_revision() == first
-    edit("cases.csv", 2, "2019-07-09", "2019-07-10")
+    edit("cases.csv", "se-2019-qiao-jianjun", "2019-07-09", "2019-07-10")
     load(empty_app, directory)
     with empty_app.app_context():
         assert current_revision() == first + 1
@@ -189,7 +207,7 @@ def test_a_byte_order_mark_from_a_spreadsheet_is_accepted(empty_app, data_copy):
     assert load(empty_app, directory).exit_code == 0
 
 
-HEADER = b"key,iso2,decided_on,kind,person,forum,outcome,summary,sources\n"
+HEADER = b"key,iso2,decided_on,kind,person,forum,outcome,summary,sources,research_note\n"
 
 
 @pytest.mark.parametrize("content, message", [
@@ -214,11 +232,11 @@ def test_rows_gone_from_the_files_are_listed_and_pruned_only_when_asked(empty_ap
     kept = load(empty_app, directory)
     assert "not in the file, kept (use --prune to delete): de-1997-dolkun-isa" in kept.output
     with empty_app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Case)) == 20
+        assert db.session.scalar(select(func.count()).select_from(Case)) == len(lines) - 1
     pruned = empty_app.test_cli_runner().invoke(args=["data", "load", "--dir", str(directory), "--prune"])
     assert "deleted: de-1997-dolkun-isa" in pruned.output
     with empty_app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Case)) == 19
+        assert db.session.scalar(select(func.count()).select_from(Case)) == len(lines) - 2
 
 
 def test_a_database_failure_mid_load_rolls_everything_back(empty_app, data_copy, monkeypatch):
@@ -227,7 +245,7 @@ def test_a_database_failure_mid_load_rolls_everything_back(empty_app, data_copy,
     directory, edit = data_copy
     load(empty_app, directory)
     before = snapshot(empty_app)
-    edit("treaties.csv", 2, "1995-06-26", "1995-06-27")
+    edit("treaties.csv", "RU", "1995-06-26", "1995-06-27")
     real_upsert = loader.upsert
 
     def failing_upsert(spec, rows, prune=False):
@@ -241,3 +259,79 @@ def test_a_database_failure_mid_load_rolls_everything_back(empty_app, data_copy,
     with empty_app.app_context(), pytest.raises(RuntimeError):
         loader.load(directory)
     assert snapshot(empty_app) == before
+
+
+def set_cell(directory, name, key, column, value):
+    """Rewrite one cell of one row (by key) with the csv module, whatever the cell held."""
+    import csv
+
+    path = directory / name
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row[SPECS[name].key] == key:
+            row[column] = value
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return line_of(directory, name, key)
+
+
+def add_publisher(directory, row):
+    with open(directory / "publishers.csv", "a", encoding="utf-8") as handle:
+        handle.write(row + "\n")
+
+
+@pytest.mark.parametrize("sources, message", [
+    ("[A diary](https://mixi.jp/view_diary.pl?id=1)", "mixi.jp is not a registered publisher's host"),
+    ("https://www.reuters.com/article/x", "give the link a title or date, written [title](URL)"),
+    ("Someone's memory, 2021", "starts with no registered citation prefix"),
+    ("nobody: [Copy](https://www.reuters.com/article/x)", "'nobody' is not a registered publisher key"),
+    ("[A page](http://15.223.68.226/barbados)", "15.223.68.226 is not a registered publisher's host"),
+])
+def test_a_source_no_registered_publisher_stands_behind_is_refused(empty_app, data_copy, sources, message):
+    directory, _ = data_copy
+    line = set_cell(directory, "treaties.csv", "RU", "sources", sources)
+    result = load(empty_app, directory)
+    assert result.exit_code == 1
+    assert f"treaties.csv, line {line}, column sources: " in result.output and message in result.output
+    assert all(rows == [] for rows in snapshot(empty_app).values())
+
+
+def test_a_verified_date_needs_more_than_a_secondary_source(empty_app, data_copy):
+    directory, _ = data_copy
+    add_publisher(directory, "wiki.example,A wiki,secondary,wiki.example")
+    line = set_cell(directory, "treaties.csv", "RU", "sources", "[Treaty text](https://wiki.example/ru)")
+    result = load(empty_app, directory)
+    assert result.exit_code == 1
+    assert (f"treaties.csv, line {line}, column signed_verified: a date marked verified needs a source "
+            "that is not secondary") in result.output
+    set_cell(directory, "treaties.csv", "RU", "signed_verified", "no")
+    set_cell(directory, "treaties.csv", "RU", "in_force_verified", "no")
+    assert load(empty_app, directory).exit_code == 0, "unverified dates may rest on a secondary source"
+
+
+def test_the_most_specific_identification_names_the_publisher():
+    from types import SimpleNamespace as Row
+
+    from app.treaties.sources import Registry
+
+    registry = Registry([
+        Row(key="chinadaily.com.cn", name="China Daily", kind="press", identifies=["chinadaily.com.cn"]),
+        Row(key="spc", name="Supreme People's Court", kind="court",
+            identifies=["subsites.chinadaily.com.cn/supremepeoplescourt"]),
+        Row(key="ap", name="Associated Press", kind="press", identifies=["apnews.com"]),
+        Row(key="ksl.com", name="KSL.com", kind="press", identifies=["ksl.com"]),
+        Row(key="rwr", name="Safeguard Defenders", kind="report",
+            identifies=["Safeguard Defenders, Returned Without Rights"]),
+    ])
+    court = registry.resolve("[List](https://subsites.chinadaily.com.cn/supremepeoplescourt/2015-06/04/x.htm)")
+    paper = registry.resolve("[News](https://www.chinadaily.com.cn/a/2020/b.html)")
+    wire = registry.resolve("ap: [Spain extradites 94](https://www.ksl.com/article/46568607)")
+    report = registry.resolve("Safeguard Defenders, Returned Without Rights (February 2022), p. 18")
+    assert (court.publisher.name, paper.publisher.name) == ("Supreme People's Court", "China Daily")
+    assert (wire.publisher.name, wire.host.name, wire.title) == ("Associated Press", "KSL.com", "Spain extradites 94")
+    assert (report.publisher.kind, report.title) == ("report", "Returned Without Rights (February 2022), p. 18")
+    with pytest.raises(ValueError, match="notchinadaily.com.cn is not a registered"):
+        registry.resolve("[Lookalike](https://notchinadaily.com.cn/x)")

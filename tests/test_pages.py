@@ -42,10 +42,11 @@ def test_country_names_come_from_cldr(client):
 
 def test_sweden_has_no_treaty_and_shows_its_supreme_court_refusal(client):
     html = client.get("/en/countries/se").get_data(as_text=True)
-    assert "No treaty, but extradition still possible" in html
+    assert "No extradition treaty" in html
+    assert "Its law allows extradition without a treaty, case by case." in html
     assert "Qiao Jianjun" in html and "Refused" in html
     assert '<time datetime="2019-07-09">July 9, 2019</time>' in html
-    assert "safeguarddefenders.com" in html
+    assert '<bdi class="publisher">Supreme Court of Sweden</bdi> (court): ' in html
 
 
 def test_spain_shows_treaty_in_force_with_its_timeline(client):
@@ -59,12 +60,13 @@ def test_australia_shows_the_withdrawal_and_the_hong_kong_suspension(client):
     html = client.get("/en/countries/au").get_data(as_text=True)
     assert "Ratification of the treaty withdrawn" in html
     assert "Hong Kong surrender agreement suspended" in html
-    assert "The ratification of the treaty was withdrawn on March 28, 2017" in html
+    assert "The ratification of the extradition treaty with China was withdrawn on" in html
+    assert "This concerns surrenders to Hong Kong. It does not stop extraditions to mainland China." in html
 
 
 def test_unverified_dates_and_bounds_are_marked(client):
     mongolia = client.get("/en/countries/mn").get_data(as_text=True)
-    assert "unverified" in mongolia
+    assert "not yet confirmed by a primary source" in mongolia
     angola = client.get("/en/countries/ao").get_data(as_text=True)
     assert 'no later than <time datetime="2018-10">October 2018</time>' in angola
 
@@ -129,9 +131,13 @@ def test_home_figures_match_the_api(client):
     assert f"<strong>{stats['signed']}</strong> treat" in html
 
 
-def test_methodology_explains_unverified_and_corrections(client):
+def test_methodology_states_the_source_policy_unverified_and_corrections(client):
     html = client.get("/en/methodology").get_data(as_text=True)
-    assert "unverified" in html and "corrections@" in html
+    assert "What “not yet confirmed by a primary source” means" in html and "corrections@" in html
+    assert "We do not cite personal blogs, content farms, aggregators or copies of other sites." in html
+    for kind in ("official", "court", "intergovernmental", "press", "NGO", "report", "academic", "secondary source"):
+        assert f"<dt>{kind}</dt>" in html
+    assert "The notes our researchers keep on each fact" in html
 
 
 def test_language_switcher_keeps_the_visitor_on_the_same_page(client):

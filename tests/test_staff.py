@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from app.extensions import db
@@ -37,8 +38,18 @@ def launch(client, **fields):
 
 # --- every route refuses whoever may not use it -------------------------------------------
 
+def register_reuters(app):
+    """The one publisher the data-editing tests cite."""
+    from app.treaties.models import Publisher
+
+    with app.app_context():
+        db.session.add(Publisher(key="reuters.com", name="Reuters", kind="press", identifies=["reuters.com"]))
+        db.session.commit()
+
+
 def sample_values(app):
     """A drive, a legislator, an account and a data row for the routes' URL parameters."""
+    register_reuters(app)
     client = client_as(app, "campaigner")
     drive_id = launch(client)
     with app.app_context():
@@ -47,7 +58,7 @@ def sample_values(app):
         db.session.commit()
         values = {"drive_id": drive_id, "legislator_id": person.id, "tag": "en", "kind": "treaties",
                   "key": "CZ", "user_id": db.session.scalar(select(User.id).limit(1))}
-    assert post_form(client, "/en/staff/data/treaties/new", {**TREATY, "change_source": "https://example.org/a"}
+    assert post_form(client, "/en/staff/data/treaties/new", {**TREATY, "change_source": FIRST}
                      ).status_code == 303
     return values
 
@@ -258,35 +269,64 @@ def test_a_letter_template_is_checked_when_saved(staff_app):
 
 # --- data edits need a source ----------------------------------------------------------------
 
-TREATY = {"iso2": "CZ", "dispute": "", "signed_on": "2026-05", "signed_verified": "yes", "signed_by": "",
-          "in_force_on": "", "in_force_verified": "", "in_force_by": "", "status_basis": "sourced",
-          "sources": "", "notes": ""}
+TREATY = {"iso2": "CZ", "dispute": "", "disputed_since": "", "signed_on": "2026-05", "signed_verified": "yes",
+          "signed_by": "", "in_force_on": "", "in_force_verified": "", "in_force_by": "", "status_basis": "sourced",
+          "sources": "", "public_note": "", "research_note": "Tried the Czech MFA site first."}
+FIRST = "[Czech Republic and China sign extradition treaty](https://www.reuters.com/a)"  # made up for the test
+SECOND = "[Czech extradition treaty enters into force](https://www.reuters.com/b)"
 
 
 def test_a_data_change_needs_a_source_and_shows_at_once(staff_app):
+    register_reuters(staff_app)
     client = client_as(staff_app, "campaigner")
     public = staff_app.test_client()
-    assert "example.org" not in public.get("/en/countries/cz").get_data(as_text=True)
+    assert "reuters.com/a" not in public.get("/en/countries/cz").get_data(as_text=True)
     refused = post_form(client, "/en/staff/data/treaties/new", TREATY)
     assert refused.status_code == 400 and 'id="change_source-error"' in refused.get_data(as_text=True)
     bad_date = post_form(client, "/en/staff/data/treaties/new", {**TREATY, "signed_on": "2026-13",
-                                                                 "change_source": "https://example.org/a"})
+                                                                 "change_source": FIRST})
     assert bad_date.status_code == 400 and 'id="c-signed_on-error"' in bad_date.get_data(as_text=True)
-    saved = post_form(client, "/en/staff/data/treaties/new", {**TREATY, "change_source": "https://example.org/a"})
-    assert saved.status_code == 303
+    unregistered = post_form(client, "/en/staff/data/treaties/new", {
+        **TREATY, "change_source": "[A diary](https://mixi.jp/view_diary.pl?id=1)"})
+    assert unregistered.status_code == 400
+    assert "mixi.jp is not a registered publisher" in unregistered.get_data(as_text=True)
+    saved = post_form(client, "/en/staff/data/treaties/new", {**TREATY, "change_source": FIRST})
+    assert saved.status_code == 303, re.findall(r'class="error"[^>]*>([^<]*)', saved.get_data(as_text=True))
     page = public.get("/en/countries/cz").get_data(as_text=True)
-    assert "example.org" in page
+    assert '<bdi class="publisher">Reuters</bdi> (press): ' in page and "https://www.reuters.com/a" in page
+    assert "Tried the Czech MFA site" not in page, "a research note is never public"
     [(actor, action, target, before, after, source)] = audit_entries(staff_app, "data.treaties")
-    assert (actor, target, before, source) == ("campaigner@staff.example", "treaties:CZ", None, "https://example.org/a")
-    assert after["sources"] == "https://example.org/a"
-    edited = post_form(client, "/en/staff/data/treaties/CZ", {**TREATY, "sources": "https://example.org/a",
+    assert (actor, target, before, source) == ("campaigner@staff.example", "treaties:CZ", None, FIRST)
+    assert after["sources"] == FIRST
+    edited = post_form(client, "/en/staff/data/treaties/CZ", {**TREATY, "sources": FIRST,
                                                                "in_force_on": "2026-11-01", "in_force_verified": "yes",
-                                                               "change_source": "https://example.org/b"})
+                                                               "change_source": SECOND})
     assert edited.status_code == 303
     *_, before, after, source = audit_entries(staff_app, "data.treaties")[-1]
-    assert before == {"in_force_on": "", "sources": "https://example.org/a"}
-    assert after == {"in_force_on": "2026-11-01", "sources": "https://example.org/a | https://example.org/b"}
-    assert source == "https://example.org/b"
+    assert before == {"in_force_on": "", "sources": FIRST}
+    assert after == {"in_force_on": "2026-11-01", "sources": f"{FIRST} | {SECOND}"}
+    assert source == SECOND
+
+
+def test_an_edited_public_text_shows_in_english_until_translated(staff_app):
+    from app.staff.data import as_cells
+    from app.treaties.loader import SPECS
+    from app.treaties.models import Case
+
+    assert staff_app.test_cli_runner().invoke(args=["data", "load"]).exit_code == 0
+    client = client_as(staff_app, "campaigner")
+    public = staff_app.test_client()
+    key = "se-2019-qiao-jianjun"
+    with staff_app.app_context():
+        cells = as_cells(SPECS["cases.csv"], db.session.scalar(select(Case).where(Case.key == key)))
+    assert '<bdi lang="en">' not in public.get("/zh-hans/countries/se").get_data(as_text=True)
+    summary = "Sweden's Supreme Court refused on 9 July 2019 to extradite Qiao Jianjun to China."
+    post_form(client, f"/en/staff/data/cases/{key}", {**cells, "summary": summary, "change_source": FIRST})
+    listing = client.get("/en/staff/data/cases/").get_data(as_text=True)
+    assert "translations of the public text you changed are stale" in listing
+    stale = public.get("/zh-hans/countries/se").get_data(as_text=True)
+    assert f'<bdi lang="en">{escape(summary)}</bdi>' in stale
+    assert stale.count('<bdi lang="en">') == 1, "the untouched person and court stay translated"
 
 
 # --- legislators --------------------------------------------------------------------------------

@@ -52,3 +52,30 @@ def test_placeholders_survive_translation(path):
         wanted = set(PLACEHOLDER.findall(ids[-1]))
         for string in strings:
             assert set(PLACEHOLDER.findall(string)) == wanted, (message.id, string)
+
+
+DATA_CATALOGS = sorted((ROOT / "translations").glob("*/LC_MESSAGES/data.po"))
+
+
+@pytest.fixture(scope="module")
+def data_texts(tmp_path_factory):
+    """(msgctxt, msgid) of every public text in data/ right now, through the data extractor."""
+    pot = tmp_path_factory.mktemp("pot") / "data.pot"
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(ROOT / "data.cfg"), "--no-default-keywords",
+                                "-k", "pgettext:1c,2", "-o", str(pot), str(ROOT)])
+    with open(pot, "rb") as handle:
+        return {(m.context, m.id) for m in read_po(handle) if m.id}
+
+
+def test_every_shipped_language_has_a_data_catalog():
+    assert {p.parts[-3] for p in DATA_CATALOGS} == {p.parts[-3] for p in CATALOGS}
+
+
+@pytest.mark.parametrize("path", DATA_CATALOGS, ids=lambda p: p.parts[-3])
+def test_data_catalog_translates_every_public_text_of_the_data(path, data_texts):
+    found = catalog(path)
+    assert len(data_texts) > 150
+    assert not found.fuzzy, "a catalog whose header is fuzzy is not compiled: run make extract"
+    translated = {(m.context, m.id) for m in found if m.id and m.string and not m.fuzzy}
+    missing = sorted(context for context, _ in data_texts - translated)
+    assert missing == [], "untranslated, fuzzy or older than data/: run make extract and translate"

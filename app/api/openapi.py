@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description of the open-data API."""
 
+from app.treaties.models import LegalBasisKind, PublisherKind
 from app.treaties.status import Verdict
 
 AS_OF = {
@@ -32,7 +33,12 @@ def partial_date():
 
 def schemas():
     ref = {"$ref": "#/components/schemas/PartialDate"}
-    sourced = {"sources": {"type": "array", "items": {"type": "string"}}, "notes": {"type": "string"}}
+    source = {"type": "object", "properties": {
+        "publisher": {"type": "string"}, "publisher_kind": {"enum": [k.value for k in PublisherKind]},
+        "title": {"type": "string", "description": "the page's title or date, or the citation"},
+        "url": {"type": ["string", "null"]},
+        "read_on": {"type": ["string", "null"], "description": "the site a syndicated copy was read on"}}}
+    sourced = {"sources": {"type": "array", "items": source}, "public_note": {"type": "string"}}
     return {
         "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
         "PartialDate": partial_date(),
@@ -46,9 +52,12 @@ def schemas():
             "treaty": {"type": ["object", "null"], "properties": {
                 "signed": {"type": "object", "properties": {"on": ref, "no_later_than": ref, "verified": {"type": "boolean"}}},
                 "in_force": {"type": "object", "properties": {"on": ref, "no_later_than": ref, "verified": {"type": "boolean"}}},
-                "dispute": {"type": ["string", "null"]}, "basis": {"enum": ["sourced", "inferred"]}, **sourced}},
+                "dispute": {"type": ["string", "null"]}, "disputed_since": ref,
+                "basis": {"enum": ["sourced", "inferred"]}, **sourced}},
+            "legal_basis": {"type": ["object", "null"], "properties": {
+                "basis": {"enum": [k.value for k in LegalBasisKind]}, **sourced}},
             "measures": {"type": "array", "items": {"type": "object", "properties": {
-                "key": {"type": "string"}, "kind": {"type": "string"}, "taken_on": ref,
+                "key": {"type": "string"}, "kind": {"type": "string"}, "taken_on": ref, "ends_on": ref,
                 "actor": {"type": "string"}, "instrument": {"type": "string"}, **sourced}}},
             "cases": {"type": "array", "items": {"type": "object", "properties": {
                 "key": {"type": "string"}, "kind": {"type": "string"}, "decided_on": ref,
@@ -95,7 +104,7 @@ def paths():
         "/countries.csv": {"get": {"summary": "Every country's status as CSV", "parameters": [AS_OF],
             "responses": {"200": csv_response("iso2,name,region,status,as_of"), "400": BAD_DATE}}},
         **{f"/{name}.csv": {"get": {"summary": f"The {name} data, in the columns of data/{name}.csv",
-            "responses": {"200": csv_response(f"data/{name}.csv")}}} for name in ("treaties", "measures", "cases")},
+            "responses": {"200": csv_response(f"data/{name}.csv")}}} for name in ("publishers", "treaties", "measures", "cases", "legal_basis")},
     }
 
 

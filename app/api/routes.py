@@ -11,11 +11,11 @@ from sqlalchemy import select
 from app.api import bp
 from app.api.openapi import document
 from app.countries import geo, services
+from app.extensions import db
 from app.letters import services as letters
 from app.petitions import services as petitions
-from app.extensions import db
 from app.treaties.loader import SPECS, rows_as_csv
-
+from app.treaties.sources import cited
 
 AS_OF = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -55,10 +55,23 @@ def treaty_json(treaty):
         "in_force": {"on": partial(treaty.in_force_on), "no_later_than": partial(treaty.in_force_by),
                      "verified": treaty.in_force_verified},
         "dispute": treaty.dispute,
+        "disputed_since": partial(treaty.disputed_since),
         "basis": treaty.basis,
-        "sources": treaty.sources,
-        "notes": treaty.notes,
+        "sources": sources_json(treaty.sources),
+        "public_note": treaty.public_note,
     }
+
+
+def sources_json(items):
+    """Each source with its publisher: research notes never leave the database."""
+    return [{"publisher": s.publisher.name, "publisher_kind": s.publisher.kind, "title": s.title, "url": s.url,
+             "read_on": s.host.name if s.host else None} for s in cited(items)]
+
+
+def legal_basis_json(basis):
+    if basis is None:
+        return None
+    return {"basis": basis.basis, "sources": sources_json(basis.sources), "public_note": basis.public_note}
 
 
 def summary_json(code, standing, day):
@@ -86,6 +99,7 @@ def country(code):
     return jsonify(
         **summary_json(found.code, found.standing, day),
         treaty=treaty_json(found.treaty),
+        legal_basis=legal_basis_json(found.basis),
         measures=[measure_json(m) for m in found.measures],
         cases=[case_json(c) for c in found.cases],
     )
@@ -93,14 +107,14 @@ def country(code):
 
 def measure_json(measure):
     return {"key": measure.key, "kind": measure.kind, "taken_on": partial(measure.taken_on),
-            "actor": measure.actor, "instrument": measure.instrument,
-            "sources": measure.sources, "notes": measure.notes}
+            "ends_on": partial(measure.ends_on), "actor": measure.actor, "instrument": measure.instrument,
+            "sources": sources_json(measure.sources), "public_note": measure.public_note}
 
 
 def case_json(case):
     return {"key": case.key, "kind": case.kind, "decided_on": partial(case.decided_on),
             "person": case.person, "forum": case.forum, "outcome": case.outcome,
-            "summary": case.summary, "sources": case.sources}
+            "summary": case.summary, "sources": sources_json(case.sources)}
 
 
 @bp.get("/stats")
@@ -120,7 +134,7 @@ def countries_csv():
     return csv_response("countries.csv", header, rows)
 
 
-@bp.get("/<any(treaties, measures, cases):name>.csv")
+@bp.get("/<any(publishers, treaties, measures, cases, legal_basis):name>.csv")
 def dataset_csv(name):
     """The data as loaded, in the same columns as data/, so it can be loaded again."""
     spec = SPECS[f"{name}.csv"]

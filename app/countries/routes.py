@@ -52,7 +52,8 @@ def show(code):
 @cached_page()
 def methodology():
     return render_template(
-        "countries/methodology.html", corrections=current_app.config["CORRECTIONS_EMAIL"]
+        "countries/methodology.html", corrections=current_app.config["CORRECTIONS_EMAIL"],
+        report=services.reconciliation(services.REPORT_DAY), listed=services.reconciliation(services.LIST_DAY),
     )
 
 

@@ -10,7 +10,7 @@ from app.countries import geo
 from app.countries.labels import MEASURES
 from app.extensions import db
 from app.treaties.dates import PartialDate
-from app.treaties.models import Case, Measure, Treaty
+from app.treaties.models import Case, LegalBasis, Measure, Treaty
 from app.treaties.status import Verdict, figures, standing, standings
 
 
@@ -29,6 +29,7 @@ class Event:
     verified: bool = True
     bound: bool = False  # the date is a "no later than" bound, not the day itself
     case: Case | None = None
+    lifted: bool = False  # the end of a measure, not its start
 
     @property
     def sort_key(self):
@@ -56,7 +57,8 @@ def world(day):
     treaties = db.session.scalars(select(Treaty)).all()
     measures = db.session.scalars(select(Measure)).all()
     cases = db.session.scalars(select(Case)).all()
-    all_standings = standings(treaties, measures, day, geo.counterparts())
+    bases = db.session.scalars(select(LegalBasis)).all()
+    all_standings = standings(treaties, measures, day, geo.counterparts(), bases)
     return World(day, all_standings, figures(all_standings, cases, day), measures, cases)
 
 
@@ -71,9 +73,9 @@ def filtered(world, locale, status=None, region=None):
 
 
 def listed(world, locale):
-    """(code, standing) of the countries with a treaty or a measure, by verdict then name."""
+    """(code, standing) of the countries with a treaty, any measure or their own arrangements, by verdict then name."""
     order = list(Verdict)
-    rows = [(code, s) for code, s in world.standings.items() if s.treaty or s.measure]
+    rows = [(code, s) for code, s in world.standings.items() if s.listed]
     return sorted(rows, key=lambda row: (order.index(row[1].verdict), geo.name(row[0], locale)))
 
 
@@ -87,6 +89,7 @@ class Country:
     measures: list
     cases: list
     timeline: list
+    basis: LegalBasis | None = None
 
 
 def country(code, day):
@@ -94,11 +97,14 @@ def country(code, day):
     treaty = db.session.scalar(select(Treaty).where(Treaty.iso2 == code))
     measures = db.session.scalars(select(Measure).where(Measure.iso2 == code)).all()
     cases = db.session.scalars(select(Case).where(Case.iso2 == code)).all()
+    basis = db.session.scalar(select(LegalBasis).where(LegalBasis.iso2 == code))
     cases = sorted(cases, key=lambda c: chronological(c.decided_on), reverse=True)
+    measures = sorted(measures, key=lambda m: chronological(m.taken_on))
     events = treaty_events(treaty) + [measure_event(m) for m in measures]
+    events += [measure_event(m, lifted=True) for m in measures if m.ends_on]
     events.sort(key=lambda e: e.sort_key)
-    found = None if code == geo.REQUESTING_STATE else standing(treaty, measures, day)
-    return Country(code, found, treaty, measures, cases, events)
+    found = None if code == geo.REQUESTING_STATE else standing(treaty, measures, day, basis)
+    return Country(code, found, treaty, measures, cases, events, basis)
 
 
 def treaty_events(treaty):
@@ -115,16 +121,51 @@ def treaty_events(treaty):
     return events
 
 
-def measure_event(measure):
-    return Event(measure.taken_on, MEASURES[measure.kind], measure.iso2, measure.sources)
+def measure_event(measure, lifted=False):
+    when = measure.ends_on if lifted else measure.taken_on
+    return Event(when, MEASURES[measure.kind], measure.iso2, measure.sources, lifted=lifted)
 
 
 def latest_developments(world, limit=6):
     """The most recent dated measures and cases, newest first."""
     events = [measure_event(m) for m in world.measures if m.taken_on]
+    events += [measure_event(m, lifted=True) for m in world.measures if m.ends_on]
     events += [case_event(c) for c in world.cases if c.decided_on]
     return sorted(events, key=lambda e: e.sort_key, reverse=True)[:limit]
 
 
 def case_event(case):
     return Event(case.decided_on, case.forum, case.iso2, case.sources, case=case)
+
+
+REPORT_DAY = date(2022, 1, 31)  # the counts of the 2022 report, Returned Without Rights
+LIST_DAY = date(2018, 10, 31)  # the Guangdong procuratorate's list of treaties in force
+
+
+@dataclass
+class Reconciliation:
+    """The figures the data gives at a date, and the disputed treaties that explain any gap to a published count."""
+
+    day: date
+    figures: object
+    disputed_in_force: list  # codes whose dates say in force, but a source disputes it
+    disputed_signed: list  # codes whose dates say signed, but a source disputes whether it is in force
+
+    @property
+    def in_force_by_dates(self):
+        return self.figures.in_force + len(self.disputed_in_force)
+
+    @property
+    def signed_by_dates(self):
+        return self.figures.signed + len(self.disputed_signed)
+
+
+def reconciliation(day):
+    """The data's counts at `day` beside the counts its dates alone give, disputes set aside."""
+    found = world(day)
+    disputed = [(c, s.treaty) for c, s in found.standings.items() if s.verdict == Verdict.DISPUTED and s.treaty]
+    return Reconciliation(
+        day, found.figures,
+        sorted(c for c, t in disputed if t.in_force_as_of(day)),
+        sorted(c for c, t in disputed if t.signed_as_of(day) and not t.in_force_as_of(day)),
+    )

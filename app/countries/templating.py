@@ -1,12 +1,14 @@
 """Filters and globals the public templates use."""
 
-from urllib.parse import urlsplit
-
+from babel.lists import format_list
 from flask_babel import format_date, format_decimal, get_locale
+from markupsafe import Markup, escape
 
 from app.countries import geo, labels
 from app.countries.worldmap import geometry
-from app.i18n import html_lang, language_name, text_direction
+from app.i18n import LATIN_RUN, current_tag, html_lang, language_name, text_direction
+from app.treaties import texts
+from app.treaties.sources import cited
 
 
 def partial_date(value):
@@ -17,13 +19,20 @@ def country_name(code):
     return geo.name(code, get_locale())
 
 
-def source_host(url):
-    """A source link's visible text: its site, so readers see whose word it is."""
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        host = None
-    return host.removeprefix("www.") if host else url
+def data_text(row, column):
+    """A public text of the data in the page's language, or in English marked as such."""
+    return texts.localized(row, column, get_locale())
+
+
+def isolated(text):
+    """On a right-to-left page, each left-to-right run in `text` isolated in <bdi>, so its punctuation stays put."""
+    if text_direction(current_tag()) != "rtl":
+        return escape(text)
+    pieces, last = [], 0
+    for run in LATIN_RUN.finditer(text):
+        pieces += [escape(text[last:run.start()]), Markup('<bdi dir="ltr">%s</bdi>') % run.group(0)]
+        last = run.end()
+    return Markup("").join([*pieces, escape(text[last:])])
 
 
 def verdict_reason(standing):
@@ -33,8 +42,10 @@ def verdict_reason(standing):
 FILTERS = {
     "partial_date": partial_date,
     "country_name": country_name,
-    "source_host": source_host,
+    "cited": cited,
+    "isolated": isolated,
     "number": format_decimal,
+    "names": lambda items: format_list(items, locale=get_locale()),
     "date_long": lambda d: format_date(d, "long"),
     "bcp47": html_lang,
     "text_direction": text_direction,
@@ -44,6 +55,9 @@ FILTERS = {
 GLOBALS = {
     "map_geometry": geometry,
     "verdict_reason": verdict_reason,
+    "data_text": data_text,
+    "measure_scopes": labels.MEASURE_SCOPES,
+    "publisher_kinds": labels.PUBLISHER_KINDS,
     "verdict_labels": labels.VERDICTS,
     "measure_labels": labels.MEASURES,
     "case_labels": labels.CASE_KINDS,

@@ -15,10 +15,12 @@ from app.staff.models import Role
 from app.staff.routes import bp
 from app.treaties.cells import sources as parse_sources
 from app.treaties.cells import written
+from app.treaties.checks import registry_checks
 from app.treaties.loader import SPECS, parse_row
+from app.treaties.sources import current_registry
 
-KINDS = {"treaties": "treaties.csv", "measures": "measures.csv", "cases": "cases.csv"}
-LONG = {"notes", "summary", "sources"}  # columns edited in a text area
+KINDS = {name.removesuffix(".csv"): name for name in SPECS}
+LONG = {"public_note", "research_note", "summary", "sources", "identifies"}  # edited in a text area
 
 
 def spec_or_404(kind):
@@ -40,7 +42,7 @@ def as_cells(spec, row):
 def data_list(kind):
     _name, spec = spec_or_404(kind)
     rows = db.session.scalars(select(spec.model).order_by(key_attribute(spec))).all()
-    return render_template("staff/data_list.html", kind=kind, kinds=KINDS, spec=spec,
+    return render_template("staff/data_list.html", kind=kind, kinds=KINDS, spec=spec, long=LONG,
                            rows=[(getattr(r, spec.attribute(spec.key)), as_cells(spec, r)) for r in rows])
 
 
@@ -74,6 +76,9 @@ def data_edit(kind, key):
                          *(audit.changes(before, after) if before else (None, after)), source=change_source)
             db.session.commit()
             flash(_("Saved. The public pages show the change now."))
+            if before and any(before[c] != after[c] for c in spec.texts):
+                flash(_("The translations of the public text you changed are stale: until translators update "
+                        "them, every language shows your English text, marked as English."))
             return redirect(url_for("staff.data_list", kind=kind), 303)
     return render_template("staff/data_form.html", kind=kind, key=key, spec=spec, cells=cells, errors=errors,
                            change_source=change_source, long=LONG), 400 if errors else 200
@@ -95,4 +100,7 @@ def checked(name, spec, cells, change_source):
     values, problems = parse_row(name, 0, cells, spec)
     for problem in problems:
         errors.setdefault(problem.column or spec.key, problem.message)
+    if not problems:
+        for column, reason in registry_checks(spec, values, current_registry()):
+            errors.setdefault(column, reason)
     return values, errors

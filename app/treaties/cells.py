@@ -1,7 +1,5 @@
 """Reading and writing the cells of the data/ CSV files; each parser raises ValueError with a reason."""
 
-from urllib.parse import urlsplit
-
 import pycountry
 
 from app.treaties.dates import PartialDate
@@ -48,22 +46,27 @@ def optional(text):
     return text
 
 
-def sources(text):
-    """URLs or citations separated by ` | `; at least one."""
-    items = [s.strip() for s in text.split(" | ") if s.strip()]
-    if not items:
+def items(text):
+    return [s.strip() for s in text.split(" | ") if s.strip()]
+
+
+def sources(text, optional=False):
+    """Sources separated by ` | `; at least one. Whose they are is checked against the publishers."""
+    found = items(text)
+    if not found and not optional:
         raise ValueError("every row needs at least one source")
-    for item in items:
-        if item.startswith(("http:", "https:")) and not valid_url(item):
-            raise ValueError(f"{item!r} is not a valid URL")
-    return items
+    return found
 
 
-def valid_url(text):
-    try:
-        return bool(urlsplit(text).hostname) and " " not in text
-    except ValueError:
-        return False
+def identifiers(text):
+    """Hosts (with an optional path) or citation prefixes that identify a publisher; at least one."""
+    found = items(text)
+    if not found:
+        raise ValueError("name at least one host or citation prefix")
+    for item in found:
+        if item.startswith(("http:", "https:")):
+            raise ValueError(f"{item!r}: write the host (and path), without http:// or https://")
+    return found
 
 
 def written(value):

@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 from app.extensions import db
 from app.staff import audit
 from app.treaties.loader import LoadError, load
+from app.treaties.texts import update_catalogs
 
 data = AppGroup("data", help="Treaty, case and moratorium data.")
 
@@ -30,3 +31,10 @@ def load_command(directory, prune):
         if tally.absent:
             verb = "deleted" if tally.pruned else "kept (use --prune to delete)"
             click.echo(f"  in the database but not in the file, {verb}: {', '.join(tally.absent)}")
+
+
+@data.command("catalogs")
+@click.argument("template", type=click.Path(exists=True, dir_okay=False))
+def catalogs_command(template):
+    """Merge the data template (from `make extract`) into every locale's data.po."""
+    update_catalogs(template, current_app.config["BABEL_TRANSLATION_DIRECTORIES"])

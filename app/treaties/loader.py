@@ -5,14 +5,43 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import String, select
 
 from app.extensions import db
 from app.records import upsert_row
-from app.treaties.cells import choice, iso2, optional, partial_date, required, sources, written, yes_no
+from app.treaties import sources as sourcing
+from app.treaties.cells import (
+    choice,
+    identifiers,
+    iso2,
+    optional,
+    partial_date,
+    required,
+    sources,
+    written,
+    yes_no,
+)
+from app.treaties.checks import (
+    legal_basis_checks,
+    measure_checks,
+    registry_checks,
+    treaty_checks,
+)
 from app.treaties.models import (
-    ENDING, HALTING, Basis, Case, CaseKind, Dispute, Measure, MeasureKind, Outcome, Treaty,
+    Basis,
+    Case,
+    CaseKind,
+    Dispute,
+    LegalBasis,
+    LegalBasisKind,
+    Measure,
+    MeasureKind,
+    Outcome,
+    Publisher,
+    PublisherKind,
+    Treaty,
 )
 
 
@@ -36,24 +65,6 @@ class Problem:
         return f"{where}, column {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
-def treaty_checks(values):
-    """(column, reason) for what a treaty row says that cannot be right."""
-    if not values["dispute"] and not any(
-        values[c] for c in ("signed_on", "signed_by", "in_force_on", "in_force_by")
-    ):
-        yield "signed_on", "a treaty needs a date (signed_on, signed_by, in_force_on, in_force_by) or a dispute"
-    for event in ("signed", "in_force"):
-        if values[f"{event}_on"] and values[f"{event}_verified"] is None:
-            yield f"{event}_verified", "write yes or no: was this date read in a source?"
-        if values[f"{event}_verified"] is None:
-            values[f"{event}_verified"] = True  # no date of its own: nothing to verify
-
-
-def measure_checks(values):
-    if values["kind"] in HALTING | ENDING and values["taken_on"] is None:
-        yield "taken_on", "a measure that halts or ends extradition needs its date"
-
-
 @dataclass
 class Spec:
     """How one CSV file maps onto one model: key column, a parser per column, row checks."""
@@ -63,15 +74,30 @@ class Spec:
     columns: dict  # CSV column -> (model attribute, parser)
     checks: object = None
     ignored: tuple = field(default=())
+    private: tuple = field(default=())  # never published: not in exports, optional when loading
+    texts: tuple = field(default=())  # public prose, translated in the data catalogs
 
     def attribute(self, column):
         return self.columns[column][0]
 
+    def public_columns(self):
+        return [c for c in self.columns if c not in self.private]
 
+
+RESEARCH_NOTE = {"research_note": ("research_note", optional)}
+
+# In load order: publishers first, since every other file's sources must resolve to one.
 SPECS = {
+    "publishers.csv": Spec(Publisher, "key", {
+        "key": ("key", required),
+        "name": ("name", required),
+        "kind": ("kind", choice(PublisherKind)),
+        "identifies": ("identifies", identifiers),
+    }),
     "treaties.csv": Spec(Treaty, "iso2", {
         "iso2": ("iso2", iso2),
         "dispute": ("dispute", choice(Dispute, optional=True)),
+        "disputed_since": ("disputed_since", partial_date),
         "signed_on": ("signed_on", partial_date),
         "signed_verified": ("signed_verified", yes_no),
         "signed_by": ("signed_by", partial_date),
@@ -80,18 +106,21 @@ SPECS = {
         "in_force_by": ("in_force_by", partial_date),
         "status_basis": ("basis", choice(Basis)),
         "sources": ("sources", sources),
-        "notes": ("notes", optional),
-    }, checks=treaty_checks, ignored=("country",)),
+        "public_note": ("public_note", optional),
+        **RESEARCH_NOTE,
+    }, checks=treaty_checks, ignored=("country",), private=("research_note",), texts=("public_note",)),
     "measures.csv": Spec(Measure, "key", {
         "key": ("key", required),
         "iso2": ("iso2", iso2),
         "kind": ("kind", choice(MeasureKind)),
         "taken_on": ("taken_on", partial_date),
+        "ends_on": ("ends_on", partial_date),
         "actor": ("actor", optional),
         "instrument": ("instrument", required),
         "sources": ("sources", sources),
-        "notes": ("notes", optional),
-    }, checks=measure_checks),
+        "public_note": ("public_note", optional),
+        **RESEARCH_NOTE,
+    }, checks=measure_checks, private=("research_note",), texts=("instrument", "public_note")),
     "cases.csv": Spec(Case, "key", {
         "key": ("key", required),
         "iso2": ("iso2", iso2),
@@ -102,7 +131,15 @@ SPECS = {
         "outcome": ("outcome", choice(Outcome)),
         "summary": ("summary", required),
         "sources": ("sources", sources),
-    }),
+        **RESEARCH_NOTE,
+    }, private=("research_note",), texts=("person", "forum", "summary")),
+    "legal_basis.csv": Spec(LegalBasis, "iso2", {
+        "iso2": ("iso2", iso2),
+        "basis": ("basis", choice(LegalBasisKind)),
+        "sources": ("sources", lambda text: sources(text, optional=True)),
+        "public_note": ("public_note", optional),
+        **RESEARCH_NOTE,
+    }, checks=legal_basis_checks, private=("research_note",), texts=("public_note",)),
 }
 
 
@@ -135,7 +172,7 @@ def decoded(path):
 
 
 def parse_rows(name, reader, spec):
-    """(rows, problems) for every data row of an open reader."""
+    """(rows, problems) for every data row of an open reader; a row is (key, attributes, line)."""
     rows, problems, seen = [], [], {}
     for record in reader:
         line = reader.line_num
@@ -145,7 +182,7 @@ def parse_rows(name, reader, spec):
             bad.append(Problem(name, line, spec.key, f"duplicate of line {seen[key]}"))
         elif not bad:
             seen[key] = line
-            rows.append((key, values))
+            rows.append((key, values, line))
         problems += bad
     return rows, problems
 
@@ -154,7 +191,7 @@ def header_problems(name, header, spec):
     expected = set(spec.columns) | set(spec.ignored)
     repeated = [c for c, n in Counter(header).items() if n > 1]
     return (
-        [Problem(name, 1, c, "column is missing") for c in spec.columns if c not in header]
+        [Problem(name, 1, c, "column is missing") for c in spec.public_columns() if c not in header]
         + [Problem(name, 1, c, "unknown column") for c in header if c not in expected]
         + [Problem(name, 1, c, "column appears more than once") for c in repeated]
     )
@@ -166,6 +203,8 @@ def parse_row(name, line, record, spec):
     if None in record:
         problems.append(Problem(name, line, "", "more cells than columns"))
     for column, (attribute, parse) in spec.columns.items():
+        if column in spec.private and column not in record:
+            continue  # a published export has no private columns: loading it keeps them as they are
         text = (record.get(column) or "").strip()
         try:
             values[attribute] = fits(spec.model, attribute, parse(text))
@@ -198,7 +237,7 @@ def upsert(spec, rows, prune=False):
     """Create or update one model's rows by key, optionally deleting rows not in the file."""
     existing = {getattr(o, spec.attribute(spec.key)): o for o in db.session.scalars(select(spec.model))}
     tally = Tally()
-    for key, values in rows:
+    for key, values, _line in rows:
         outcome = upsert_row(spec.model, existing.pop(key, None), values)
         setattr(tally, outcome, getattr(tally, outcome) + 1)
     tally.absent, tally.pruned = sorted(existing), prune
@@ -207,10 +246,29 @@ def upsert(spec, rows, prune=False):
     return tally
 
 
+def sourcing_problems(parsed):
+    """Problems of every row whose sources resolve to no registered publisher."""
+    registry = sourcing.Registry(SimpleNamespace(**values) for _key, values, _line in parsed["publishers.csv"])
+    return [
+        Problem(name, line, column, reason)
+        for name, rows in parsed.items()
+        for _key, values, line in rows
+        for column, reason in registry_checks(SPECS[name], values, registry)
+    ]
+
+
 def load(directory, prune=False):
     """Validate every file, then upsert them all in one transaction."""
     directory = Path(directory)
-    parsed = {name: read(directory / name, spec) for name, spec in SPECS.items()}
+    parsed, problems = {}, []
+    for name, spec in SPECS.items():
+        try:
+            parsed[name] = read(directory / name, spec)
+        except LoadError as error:
+            problems += error.problems
+    problems = problems or sourcing_problems(parsed)
+    if problems:
+        raise LoadError(problems)
     try:
         tallies = {name: upsert(SPECS[name], rows, prune) for name, rows in parsed.items()}
         db.session.commit()
@@ -223,5 +281,5 @@ def load(directory, prune=False):
 def rows_as_csv(name, objects):
     """(header, rows) of `objects` in the shape of data/<name>, ready to load again."""
     spec = SPECS[name]
-    header = list(spec.columns)
+    header = spec.public_columns()
     return header, [[written(getattr(o, spec.attribute(c))) for c in header] for o in objects]
