@@ -37,7 +37,7 @@ demo: data
 	$(BIN)/flask drives update --file examples/drive-sweden.yaml 2>/dev/null || $(BIN)/flask drives create --file examples/drive-sweden.yaml
 
 run: translations demo
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Debian's Chromium drives the browser tests; Playwright's own download does not work here.
 chromium:

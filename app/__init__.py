@@ -3,10 +3,21 @@
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import get_locale
 from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, i18n
-from app.extensions import CONTENT_SECURITY_POLICY, cache, csrf, db, end_session, limiter, mail, migrate, talisman
+from app import config, i18n, urls
+from app.extensions import (
+    CONTENT_SECURITY_POLICY,
+    cache,
+    csrf,
+    db,
+    end_session,
+    limiter,
+    mail,
+    migrate,
+    talisman,
+)
 
 
 def create_app(settings=None):
@@ -61,9 +72,9 @@ def register_blueprints(app):
     from app.countries import bp as countries_bp
     from app.countries.geo import CountryConverter
     from app.letters.routes import bp as letters_bp
-    from app.staff.routes import bp as staff_bp
     from app.outbox import bp as outbox_bp
     from app.petitions import bp as petitions_bp
+    from app.staff.routes import bp as staff_bp
 
     app.url_map.converters["country"] = CountryConverter
     app.register_blueprint(petitions_bp)
@@ -107,7 +118,15 @@ def register_errorhandlers(app):
     def page(error):
         if request.path.startswith("/api/"):
             return jsonify(error=error.name.lower()), error.code
+        if not trusted_host():
+            return error  # Werkzeug's plain page: ours links into the site, which has no address on this host
         return render_template("errors/error.html", error=error), error.code
+
+    def trusted_host():
+        try:
+            return bool(request.host)  # raises for a host outside TRUSTED_HOSTS
+        except SecurityError:
+            return False
 
     for code in (400, 403, 404, 405, 409, 413, 429):
         app.register_error_handler(code, page)
@@ -127,6 +146,9 @@ def register_errorhandlers(app):
 
 
 def register_template_context(app):
+    app.add_template_global(urls.public_url, "public_url")
+    app.add_template_filter(urls.absolute, "absolute")
+
     @app.context_processor
     def language_context():
         tag = i18n.current_tag()

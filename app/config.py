@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -20,6 +21,20 @@ def database_url(env=os.environ):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def public_url(env, app_env):
+    """The site's public address, where its root is served: every link in a mail starts with it.
+
+    Never taken from a request's Host header, which anyone sending a request chooses.
+    """
+    url = env.get("PUBLIC_URL") or {"development": "http://127.0.0.1:5000", "testing": "http://localhost"}.get(app_env)
+    if not url:
+        raise ConfigError("PUBLIC_URL is not set: production refuses to start without the site's public address")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_URL must be an http(s) address such as https://moratorium.example, not {url!r}")
+    return url.rstrip("/")
 
 
 def development_secret_key():
@@ -68,6 +83,7 @@ def load(env=os.environ):
         "APP_ENV": app_env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url(env),
+        "PUBLIC_URL": public_url(env, app_env),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TESTING": app_env == "testing",
         "SESSION_COOKIE_SECURE": app_env == "production",

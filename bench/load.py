@@ -82,7 +82,7 @@ def describe(config):
 
 def app_env(url, secret):
     """Production, as it would be served: no rate limit, mail left in the outbox."""
-    return dict(os.environ, APP_ENV="production", SECRET_KEY=secret, DATABASE_URL=url,
+    return dict(os.environ, APP_ENV="production", SECRET_KEY=secret, DATABASE_URL=url, PUBLIC_URL="http://127.0.0.1",
                 RATELIMIT_ENABLED="false", OUTBOX_INLINE="false")
 
 

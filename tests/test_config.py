@@ -57,7 +57,21 @@ def test_the_flask_command_in_a_checkout_runs_in_development():
 
 
 def test_production_cookies_are_secure_http_only_and_same_site():
-    settings = config.load({"APP_ENV": "production", "SECRET_KEY": "k" * 32})
+    settings = config.load({"APP_ENV": "production", "SECRET_KEY": "k" * 32, "PUBLIC_URL": "https://moratorium.example"})
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
     assert settings["SESSION_COOKIE_HTTPONLY"] and settings["REMEMBER_COOKIE_HTTPONLY"]
     assert settings["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_refuses_to_start_without_its_public_address():
+    with pytest.raises(config.ConfigError, match="PUBLIC_URL is not set"):
+        config.load({"APP_ENV": "production", "SECRET_KEY": "k" * 32})
+    settings = config.load({"APP_ENV": "production", "SECRET_KEY": "k" * 32, "PUBLIC_URL": "https://moratorium.example/"})
+    assert settings["PUBLIC_URL"] == "https://moratorium.example"
+
+
+@pytest.mark.parametrize("url", ["moratorium.example", "ftp://moratorium.example", "https://", "https://x.example/?a=1",
+                                 "javascript:alert(1)"])
+def test_a_public_address_that_is_not_one_is_refused(url):
+    with pytest.raises(config.ConfigError, match="PUBLIC_URL must be an http"):
+        config.load({"APP_ENV": "development", "PUBLIC_URL": url})

@@ -158,7 +158,7 @@ def private_postgres():
 @pytest.mark.postgres_only
 def test_a_database_restart_under_load_loses_no_signature(private_postgres, inbox, tmp_path):
     app = migrated_app(private_postgres.url, {"SIGN_RATE_LIMIT": "100000 per minute"})
-    mail_to(app, inbox.port, OUTBOX_INLINE=False, SERVER_NAME="moratorium.test")
+    mail_to(app, inbox.port, OUTBOX_INLINE=False, SERVER_NAME="moratorium.test", PUBLIC_URL="http://moratorium.test")
     set_drive(app, tmp_path, "open", "create")
     answers, stop = {}, threading.Event()  # address -> what the signer saw
 

@@ -65,7 +65,7 @@ WRITER = "writer@example.org"
 @pytest.fixture
 def letters_app(empty_app, inbox, tmp_path):
     mail_to(empty_app, inbox.port, OUTBOX_INLINE=False, SIGN_RATE_LIMIT="10000 per minute",
-            LETTER_RATE_LIMIT="10000 per minute", SERVER_NAME="moratorium.test")
+            LETTER_RATE_LIMIT="10000 per minute", SERVER_NAME="moratorium.test", PUBLIC_URL="http://moratorium.test")
     set_drive(empty_app, tmp_path, "open", "create")
     path = tmp_path / "legislators.csv"
     path.write_text(LEGISLATORS, encoding="utf-8")
@@ -426,8 +426,9 @@ def test_a_closed_drive_takes_no_more_letters(letters_app, tmp_path):
 
 @pytest.mark.browser
 def test_sign_confirm_then_write_in_a_browser_without_javascript(letters_app, inbox, browser):
-    letters_app.config["SERVER_NAME"] = None  # links must point at the live server
+    letters_app.config["SERVER_NAME"] = None
     with serve(letters_app) as url:
+        letters_app.config["PUBLIC_URL"] = url  # links must point at the live server
         context = browser.new_context(java_script_enabled=False)
         page = context.new_page()
         page.goto(f"{url}/en/drives/sweden-2026")

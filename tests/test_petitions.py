@@ -79,7 +79,7 @@ def inbox():
 def petition_app(empty_app, inbox, tmp_path):
     """An app with one open drive, mail going to the test SMTP server through the outbox."""
     mail_to(empty_app, inbox.port, OUTBOX_INLINE=False, SIGN_RATE_LIMIT="10000 per minute",
-            SERVER_NAME="moratorium.test")
+            SERVER_NAME="moratorium.test", PUBLIC_URL="http://moratorium.test")
     set_drive(empty_app, tmp_path, "open", "create")
     return empty_app
 
@@ -423,8 +423,9 @@ def test_two_workers_side_by_side_send_each_mail_once(petition_app, inbox):
 
 @pytest.mark.browser
 def test_a_person_signs_and_confirms_in_a_browser_without_javascript(petition_app, inbox, browser):
-    petition_app.config["SERVER_NAME"] = None  # links must point at the live server
+    petition_app.config["SERVER_NAME"] = None
     with serve(petition_app) as url:
+        petition_app.config["PUBLIC_URL"] = url  # links must point at the live server
         context = browser.new_context(java_script_enabled=False)
         page = context.new_page()
         page.goto(f"{url}/en/countries/se")
@@ -618,3 +619,19 @@ def sign_example(client, i):
     return client.post("/en/drives/sweden-moratorium", data={
         "csrf_token": csrf_from(page), "name": "Anna", "email": f"r{i}@example.org",
         "residence": "SE", "accept_privacy": "y"}).status_code
+
+
+def test_mail_links_are_on_the_public_address_whatever_host_the_request_names(petition_app, inbox):
+    client = petition_app.test_client()
+    page = client.get("/en/drives/sweden-2026", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert "http://evil.example" not in page, "the share links are on the public address too"
+    response = client.post("/en/drives/sweden-2026", headers={"Host": "evil.example"}, data={
+        "csrf_token": csrf_from(page), "name": "Anna Berg", "email": "anna@example.org", "residence": "SE",
+        "region": "", "accept_privacy": "y"})
+    assert response.status_code == 303
+    deliver(petition_app)
+    [message] = inbox.to("anna@example.org")
+    for part in ("plain", "html"):
+        text = message.get_body(preferencelist=(part,)).get_content()
+        assert "evil.example" not in text
+        assert len(re.findall(r"http://moratorium\.test/en/signatures/(?:confirm|withdraw|unsubscribe)/", text)) == 3

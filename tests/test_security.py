@@ -86,3 +86,16 @@ def test_behind_a_proxy_the_forwarded_scheme_counts(site):
     site.wsgi_app = ProxyFix(site.wsgi_app, x_for=1, x_proto=1, x_host=1)
     response = site.test_client().get("/en/", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" in response.headers
+
+
+@pytest.mark.parametrize("path", ["/", "/en/", "/en/countries/se", "/en/no-such-page", "/api/v1/stats"])
+def test_a_host_outside_trusted_hosts_gets_a_400_never_a_500(app, path):
+    app.config["TRUSTED_HOSTS"] = ["moratorium.example"]
+    try:
+        client = app.test_client()
+        refused = client.get(path, headers={"Host": "evil.example"})
+        served = client.get(path, headers={"Host": "moratorium.example"})
+    finally:
+        app.config["TRUSTED_HOSTS"] = None
+    assert refused.status_code == 400
+    assert served.status_code in {200, 302, 404}

@@ -5,7 +5,7 @@ import io
 import re
 from datetime import date
 
-from flask import Response, abort, jsonify, request, url_for
+from flask import Response, abort, jsonify, request
 from sqlalchemy import select
 
 from app.api import bp
@@ -16,6 +16,7 @@ from app.letters import services as letters
 from app.petitions import services as petitions
 from app.treaties.loader import SPECS, rows_as_csv
 from app.treaties.sources import cited
+from app.urls import public_url
 
 AS_OF = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -81,7 +82,7 @@ def summary_json(code, standing, day):
         "region": geo.region(code),
         "status": standing.verdict.value if standing else None,
         "as_of": day.isoformat(),
-        "url": url_for("api.country", code=code.lower(), _external=True),
+        "url": public_url("api.country", code=code.lower()),
     }
 
 
@@ -168,7 +169,7 @@ def drive(slug):
         opens_on=found.opens_on and found.opens_on.isoformat(),
         closes_on=found.closes_on and found.closes_on.isoformat(),
         title=main.title, languages=sorted(t.locale for t in found.texts),
-        url=url_for("petitions.drive", slug=found.slug, lang_code=found.main_locale, _external=True),
+        url=public_url("petitions.drive", slug=found.slug, lang_code=found.main_locale),
         letters_sent=letters_sent,
         legislators=[{"id": l.source_id, "name": l.name, "chamber": l.chamber, "party": l.party,
                       "region": l.region, "letters_sent": per_legislator.get(l.id, 0)} for l in targets],

@@ -1,7 +1,15 @@
 from types import SimpleNamespace
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -18,6 +26,7 @@ from app.petitions import tokens
 from app.petitions.forms import ActionForm
 from app.petitions.models import Drive
 from app.petitions.services import email_key, render_mail, visible_drive
+from app.urls import public_url
 
 bp = Blueprint("letters", __name__)
 
@@ -98,8 +107,7 @@ def send(drive, data, targets):
 
 def queue_confirmation(letter, drive):
     """Ask the writer, in their language, to confirm the address before the letter leaves."""
-    link = url_for("letters.confirm", lang_code=letter.locale, token=tokens.make(letter, tokens.LETTER),
-                   _external=True)
+    link = public_url("letters.confirm", lang_code=letter.locale, token=tokens.make(letter, tokens.LETTER))
     with force_locale(languages()[letter.locale]):
         text = drive.text(letter.locale)
         subject = _("Please confirm your letter: %(title)s", title=text.title)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
@@ -18,6 +18,7 @@ from app.outbox.services import enqueue
 from app.petitions import tokens
 from app.petitions.drivefile import SLUG
 from app.petitions.models import VISIBLE, Drive, DriveState, Signature, SignatureState
+from app.urls import public_url
 
 MAX_CONFIRMATION_SENDS = 3
 
@@ -86,8 +87,7 @@ def resend(signature, drive):
 def queue_confirmation(signature, drive):
     """Render the confirmation mail in the signer's language and put it in the outbox."""
     tag = signature.locale
-    links = {purpose: url_for(f"petitions.{purpose}", lang_code=tag, token=tokens.make(signature, purpose),
-                              _external=True)
+    links = {purpose: public_url(f"petitions.{purpose}", lang_code=tag, token=tokens.make(signature, purpose))
              for purpose in (tokens.CONFIRM, tokens.WITHDRAW, tokens.UNSUBSCRIBE)}
     with force_locale(languages()[tag]):
         context = {"signature": signature, "text": drive.text(tag), "links": links}
