@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_mail import Message
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db, mail
 from app.outbox.models import MessageState, OutboxMessage
@@ -30,17 +30,16 @@ def backoff(attempts):
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def due(limit, now):
-    """Messages whose time has come: pending and due, or claimed by a worker whose lease ran out.
+def is_due(now):
+    """Pending and due, or claimed by a worker whose lease ran out."""
+    return (OutboxMessage.state.in_([MessageState.PENDING, MessageState.SENDING])
+            & (OutboxMessage.next_attempt_at <= now))
 
-    Locked so that side-by-side workers skip them (PostgreSQL; on SQLite run one worker).
-    """
+
+def due(limit, now):
+    """The ids of the first `limit` messages due; rows another worker has locked are skipped (PostgreSQL)."""
     return (
-        select(OutboxMessage)
-        .where(OutboxMessage.state.in_([MessageState.PENDING, MessageState.SENDING]),
-               OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
+        select(OutboxMessage.id).where(is_due(now)).order_by(OutboxMessage.id).limit(limit)
         .with_for_update(skip_locked=True)
     )
 
@@ -48,13 +47,21 @@ def due(limit, now):
 def claim(limit, now):
     """Take a batch for this worker, committed, so that each message's outcome can be committed alone.
 
-    A worker that dies holding a claim gives its messages up when the lease runs out.
+    One UPDATE that re-checks each row is still due: however many workers or request threads
+    claim at once, on PostgreSQL or SQLite, each message goes to one of them. A worker that dies
+    holding a claim gives its messages up when the lease runs out.
     """
-    messages = db.session.scalars(due(limit, now)).all()
-    for message in messages:
-        message.state, message.next_attempt_at = MessageState.SENDING, now + LEASE
+    claimed = db.session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due(limit, now).scalar_subquery()), is_due(now))
+        .values(state=MessageState.SENDING, next_attempt_at=now + LEASE)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     db.session.commit()
-    return messages
+    return db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+    ).all()
 
 
 def deliver_batch(limit=50, now=None):
