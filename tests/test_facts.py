@@ -1,5 +1,7 @@
 """What the pages publish: public text only, verdicts that fit, the data in every language."""
 
+import html
+import json
 import re
 from datetime import date
 
@@ -44,12 +46,28 @@ def public_answers(app, client):
         yield path, response.get_data(as_text=True)
 
 
+def readable(path, text):
+    """The text a reader of the answer gets: HTML entities and JSON escapes undone."""
+    if path.startswith("/api/") and not path.endswith(".csv"):
+        return json.dumps(json.loads(text), ensure_ascii=False)
+    return html.unescape(text)
+
+
 def test_no_page_api_answer_or_export_shows_a_research_note(app, client):
     notes = research_notes(app)
     for path, text in public_answers(app, client):
-        text = text.replace("\\u2019", "’").replace('\\"', '"')  # JSON escapes
+        text = readable(path, text)
         for note in notes:
             assert note[:60] not in text and note[-60:] not in text, (path, note[:60])
+
+
+def test_loading_the_public_download_keeps_the_research_notes(app, client, empty_app, tmp_path):
+    for name in SPECS:
+        (tmp_path / name).write_bytes(client.get(f"/api/v1/{name.removesuffix('.csv')}.csv").data)
+    runner = empty_app.test_cli_runner()
+    assert runner.invoke(args=["data", "load"]).exit_code == 0  # data/, with its research notes
+    assert runner.invoke(args=["data", "load", "--dir", str(tmp_path)]).exit_code == 0  # the download, without
+    assert research_notes(empty_app) == research_notes(app)
 
 
 def test_no_public_text_speaks_of_memory_or_conjecture(app):
@@ -190,3 +208,39 @@ def test_the_extractor_gives_every_public_cell_its_own_context(data_dir):
     assert "cases.csv:se-2019-qiao-jianjun:summary" in contexts
     assert len(contexts) == len(set(contexts))
     assert not any(context.endswith(":research_note") for context in contexts)
+
+
+def test_a_lifting_decided_for_later_is_not_shown_as_history(app, client):
+    with app.app_context():
+        measure = db.session.scalar(select(Measure).where(Measure.key == "ca-2020-hk-suspended"))
+        measure.ends_on = PartialDate.parse("2099-01-01")
+        db.session.commit()
+    try:
+        page = client.get("/en/countries/ca").get_data(as_text=True)
+        home = client.get("/en/").get_data(as_text=True)
+    finally:
+        with app.app_context():
+            db.session.scalar(select(Measure).where(Measure.key == "ca-2020-hk-suspended")).ends_on = None
+            db.session.commit()
+    assert "Lifted" not in page and "2099" not in page
+    assert "2099" not in home
+
+
+def test_a_source_no_publisher_covers_any_more_shows_as_plain_text_not_a_500(app, client):
+    with app.app_context():
+        case = db.session.scalar(select(Case).where(Case.key == "se-2019-qiao-jianjun"))
+        saved = case.sources
+        case.sources = [*saved, "[Old bare link](https://unregistered.example/a)"]  # as if written by hand in SQL
+        db.session.commit()
+    try:
+        page = client.get("/en/countries/se")
+        api = client.get("/api/v1/countries/se")
+    finally:
+        with app.app_context():
+            db.session.scalar(select(Case).where(Case.key == "se-2019-qiao-jianjun")).sources = saved
+            db.session.commit()
+    assert page.status_code == 200 and api.status_code == 200
+    assert '<li class="source-unregistered"><bdi>[Old bare link](https://unregistered.example/a)</bdi></li>' in page.get_data(as_text=True)
+    assert 'href="https://unregistered.example' not in page.get_data(as_text=True)
+    assert {"publisher": None, "publisher_kind": None, "title": "[Old bare link](https://unregistered.example/a)",
+            "url": None, "read_on": None} in api.get_json()["cases"][0]["sources"]

@@ -289,6 +289,11 @@ def add_publisher(directory, row):
     ("Someone's memory, 2021", "starts with no registered citation prefix"),
     ("nobody: [Copy](https://www.reuters.com/article/x)", "'nobody' is not a registered publisher key"),
     ("[A page](http://15.223.68.226/barbados)", "15.223.68.226 is not a registered publisher's host"),
+    ("[Looks like Reuters](https://evil.example\\@reuters.com/a)", "is not a plain http(s) address"),
+    ("[Looks like Reuters](https://someone@reuters.com/a)", "is not a plain http(s) address"),
+    ("[Odd port](https://reuters.com:99999/a)", "is not a plain http(s) address"),
+    ("[ ](https://www.reuters.com/a)", "give the link a title or date"),
+    ("Safeguard Defenders, Returned Without Rightsless blog", "starts with no registered citation prefix"),
 ])
 def test_a_source_no_registered_publisher_stands_behind_is_refused(empty_app, data_copy, sources, message):
     directory, _ = data_copy
@@ -335,3 +340,32 @@ def test_the_most_specific_identification_names_the_publisher():
     assert (report.publisher.kind, report.title) == ("report", "Returned Without Rights (February 2022), p. 18")
     with pytest.raises(ValueError, match="notchinadaily.com.cn is not a registered"):
         registry.resolve("[Lookalike](https://notchinadaily.com.cn/x)")
+
+
+def test_a_territorial_basis_belongs_to_its_territory_only(empty_app, data_copy):
+    directory, _ = data_copy
+    line = set_cell(directory, "legal_basis.csv", "SE", "basis", "sar")
+    result = load(empty_app, directory)
+    assert f"legal_basis.csv, line {line}, column basis: sar is for HK and MO only" in result.output
+
+
+def test_a_control_character_in_a_cell_is_refused_not_a_500(empty_app, data_copy):
+    directory, _ = data_copy
+    line = set_cell(directory, "cases.csv", "se-2019-qiao-jianjun", "summary", "Refused.\x00")
+    result = load(empty_app, directory)
+    assert result.exit_code == 1
+    assert f"cases.csv, line {line}, column summary: contains a control character" in result.output
+
+
+def test_a_load_that_would_orphan_a_kept_rows_sources_changes_nothing(empty_app, data_copy):
+    directory, _ = data_copy
+    assert load(empty_app, directory).exit_code == 0
+    set_cell(directory, "publishers.csv", "cyprus-mail.com", "identifies", "cyprus-mail.example")  # moved host
+    rows = (directory / "cases.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (directory / "cases.csv").write_text("".join(r for r in rows if not r.startswith("cy-2025-businessman-consent,")),
+                                         encoding="utf-8")  # kept in the database, no longer in the file
+    before = snapshot(empty_app)
+    result = load(empty_app, directory)
+    assert result.exit_code == 1
+    assert "cases.csv, row cy-2025-businessman-consent (in the database), column sources: cyprus-mail.com" in result.output
+    assert snapshot(empty_app) == before

@@ -1,5 +1,6 @@
 """The back office: accounts, roles on every route, launching drives, data edits, the audit log."""
 
+import html
 import io
 import re
 
@@ -414,3 +415,45 @@ def test_changes_from_the_command_line_are_in_the_audit_log_too(staff_app, tmp_p
         ("command line", "data.load"), ("command line", "drive.create"), ("command line", "drive.update"),
         ("command line", "legislators.import")]
     assert entries[0][4]["treaties.csv"]["created"] > 40
+
+
+PUBLISHER = {"key": "example-news.org", "name": "Example News", "kind": "press", "identifies": "example-news.org"}
+
+
+def test_a_campaigner_registers_a_publisher_and_cannot_orphan_a_source(staff_app):
+    register_reuters(staff_app)
+    client = client_as(staff_app, "campaigner")
+    about = "[About Example News](https://example-news.org/about)"  # its own site: how a new host gets in
+    assert post_form(client, "/en/staff/data/publishers/new", {**PUBLISHER, "change_source": about}).status_code == 303
+    cited = "[Example News reports a treaty](https://example-news.org/treaty)"
+    saved = post_form(client, "/en/staff/data/treaties/new", {**TREATY, "sources": cited, "change_source": FIRST})
+    assert saved.status_code == 303
+    moved = post_form(client, "/en/staff/data/publishers/example-news.org",
+                      {**PUBLISHER, "identifies": "example-news.example", "change_source": about})
+    assert moved.status_code == 400
+    assert "treaties.csv, row CZ (in the database), column sources: example-news.org is not a registered" in (
+        html.unescape(moved.get_data(as_text=True)))
+    assert "example-news.org/treaty" in staff_app.test_client().get("/en/countries/cz").get_data(as_text=True)
+
+
+def test_rows_whose_key_has_a_slash_can_be_edited(staff_app):
+    from app.treaties.models import Publisher
+
+    with staff_app.app_context():
+        db.session.add(Publisher(key="austlii.edu.au/nz/cases/NZCA", name="Court of Appeal of New Zealand",
+                                 kind="court", identifies=["austlii.edu.au/nz/cases/NZCA"]))
+        db.session.commit()
+    client = client_as(staff_app, "campaigner")
+    listing = client.get("/en/staff/data/publishers/").get_data(as_text=True)
+    assert 'href="/en/staff/data/publishers/austlii.edu.au/nz/cases/NZCA"' in listing
+    assert client.get("/en/staff/data/publishers/austlii.edu.au/nz/cases/NZCA").status_code == 200
+
+
+def test_a_legal_basis_is_edited_with_a_registered_source(staff_app):
+    register_reuters(staff_app)
+    client = client_as(staff_app, "campaigner")
+    basis = {"iso2": "CZ", "basis": "case_by_case", "sources": "", "public_note": "Czech law allows it.",
+             "research_note": ""}
+    assert post_form(client, "/en/staff/data/legal_basis/new", {**basis, "change_source": FIRST}).status_code == 303
+    page = staff_app.test_client().get("/en/countries/cz").get_data(as_text=True)
+    assert "Its law allows extradition without a treaty, case by case." in page and "Czech law allows it." in page

@@ -34,7 +34,8 @@ def partial_date():
 def schemas():
     ref = {"$ref": "#/components/schemas/PartialDate"}
     source = {"type": "object", "properties": {
-        "publisher": {"type": "string"}, "publisher_kind": {"enum": [k.value for k in PublisherKind]},
+        "publisher": {"type": ["string", "null"], "description": "null only for a source no registered publisher covers"},
+        "publisher_kind": {"enum": [*(k.value for k in PublisherKind), None]},
         "title": {"type": "string", "description": "the page's title or date, or the citation"},
         "url": {"type": ["string", "null"]},
         "read_on": {"type": ["string", "null"], "description": "the site a syndicated copy was read on"}}}

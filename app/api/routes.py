@@ -65,7 +65,8 @@ def treaty_json(treaty):
 
 def sources_json(items):
     """Each source with its publisher: research notes never leave the database."""
-    return [{"publisher": s.publisher.name, "publisher_kind": s.publisher.kind, "title": s.title, "url": s.url,
+    return [{"publisher": s.publisher and s.publisher.name, "publisher_kind": s.publisher and s.publisher.kind,
+             "title": s.title, "url": s.url,
              "read_on": s.host.name if s.host else None} for s in cited(items)]
 
 

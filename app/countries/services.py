@@ -90,6 +90,7 @@ class Country:
     cases: list
     timeline: list
     basis: LegalBasis | None = None
+    day: date | None = None
 
 
 def country(code, day):
@@ -102,9 +103,14 @@ def country(code, day):
     measures = sorted(measures, key=lambda m: chronological(m.taken_on))
     events = treaty_events(treaty) + [measure_event(m) for m in measures]
     events += [measure_event(m, lifted=True) for m in measures if m.ends_on]
-    events.sort(key=lambda e: e.sort_key)
+    events = sorted((e for e in events if begun(e.when, day)), key=lambda e: e.sort_key)
     found = None if code == geo.REQUESTING_STATE else standing(treaty, measures, day, basis)
-    return Country(code, found, treaty, measures, cases, events, basis)
+    return Country(code, found, treaty, measures, cases, events, basis, day)
+
+
+def begun(when, day):
+    """False for an event dated after `day`: a lifting decided for later is not history yet."""
+    return when is None or when.start <= day
 
 
 def treaty_events(treaty):
@@ -131,6 +137,7 @@ def latest_developments(world, limit=6):
     events = [measure_event(m) for m in world.measures if m.taken_on]
     events += [measure_event(m, lifted=True) for m in world.measures if m.ends_on]
     events += [case_event(c) for c in world.cases if c.decided_on]
+    events = [e for e in events if begun(e.when, world.day)]
     return sorted(events, key=lambda e: e.sort_key, reverse=True)[:limit]
 
 

@@ -16,7 +16,7 @@ from app.staff.routes import bp
 from app.treaties.cells import sources as parse_sources
 from app.treaties.cells import written
 from app.treaties.checks import registry_checks
-from app.treaties.loader import SPECS, parse_row
+from app.treaties.loader import SPECS, parse_row, stale_sources
 from app.treaties.sources import current_registry
 
 KINDS = {name.removesuffix(".csv"): name for name in SPECS}
@@ -47,7 +47,7 @@ def data_list(kind):
 
 
 @bp.route("/data/<kind>/new", methods=["GET", "POST"], defaults={"key": None})
-@bp.route("/data/<kind>/<key>", methods=["GET", "POST"])
+@bp.route("/data/<kind>/<path:key>", methods=["GET", "POST"])
 @roles_required(Role.CAMPAIGNER)
 def data_edit(kind, key):
     name, spec = spec_or_404(kind)
@@ -71,6 +71,12 @@ def data_edit(kind, key):
                 setattr(row, attribute, value)
             db.session.add(row)
             db.session.flush()
+            if kind == "publishers" and (stale := stale_sources()):
+                db.session.rollback()
+                errors["identifies"] = _("Sources of other rows would no longer resolve to a publisher: %(rows)s",
+                                         rows="; ".join(str(problem) for problem in stale[:5]))
+                return render_template("staff/data_form.html", kind=kind, key=key, spec=spec, cells=cells,
+                                       errors=errors, change_source=change_source, long=LONG), 400
             after = as_cells(spec, row)
             audit.record(f"data.{kind}", f"{kind}:{after[spec.key]}",
                          *(audit.changes(before, after) if before else (None, after)), source=change_source)
@@ -89,11 +95,9 @@ def checked(name, spec, cells, change_source):
     errors = {}
     if not change_source:
         errors["change_source"] = _("Every change needs a source: the URL or citation you made it from.")
-    else:
-        try:
-            parse_sources(change_source)
-        except ValueError as error:
-            errors["change_source"] = str(error)
+    elif problem := source_problem(spec, change_source):
+        errors["change_source"] = problem
+    elif "sources" in spec.columns:
         # The change's source becomes one of the row's sources, so that the public page cites it.
         listed = [s.strip() for s in cells["sources"].split(" | ") if s.strip()]
         cells["sources"] = " | ".join(listed if change_source in listed else [*listed, change_source])
@@ -104,3 +108,17 @@ def checked(name, spec, cells, change_source):
         for column, reason in registry_checks(spec, values, current_registry()):
             errors.setdefault(column, reason)
     return values, errors
+
+
+def source_problem(spec, change_source):
+    """Why the change's own source cannot be cited, or None: one item, from a registered publisher.
+
+    A publisher's own row is the exception: it is how a new publisher's host gets registered.
+    """
+    try:
+        [item] = parse_sources(change_source)
+        if "sources" in spec.columns:
+            current_registry().resolve(item)
+    except ValueError as error:
+        return str(error) if " | " not in change_source else _("Give one source for the change.")
+    return None

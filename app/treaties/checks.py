@@ -26,9 +26,16 @@ def measure_checks(values):
         yield "ends_on", "a measure is lifted after it was taken: it needs a taken_on before this date"
 
 
+# The places each territorial basis belongs to: a typo must not take a treaty state out of the counts.
+TERRITORIES = {LegalBasisKind.SAR: {"HK", "MO"}, LegalBasisKind.CROSS_STRAIT: {"TW"}}
+
+
 def legal_basis_checks(values):
     if values["basis"] != LegalBasisKind.UNKNOWN and not values["sources"]:
         yield "sources", "every row needs at least one source (only an unknown basis may have none)"
+    places = TERRITORIES.get(values["basis"])
+    if places and values["iso2"] not in places:
+        yield "basis", f"{values['basis']} is for {' and '.join(sorted(places))} only"
 
 
 def verified_dates(values):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,12 +57,12 @@ class LoadError(Exception):
 @dataclass(frozen=True)
 class Problem:
     file: str
-    line: int
+    line: int | str  # a line of the file, or the key of a row that is only in the database
     column: str
     message: str
 
     def __str__(self):
-        where = f"{self.file}, line {self.line}"
+        where = f"{self.file}, line {self.line}" if isinstance(self.line, int) else f"{self.file}, row {self.line}"
         return f"{where}, column {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
@@ -84,6 +85,8 @@ class Spec:
         return [c for c in self.columns if c not in self.private]
 
 
+# Characters no cell needs, which PostgreSQL refuses (NUL) or a page cannot show: line breaks and tabs are fine.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RESEARCH_NOTE = {"research_note": ("research_note", optional)}
 
 # In load order: publishers first, since every other file's sources must resolve to one.
@@ -206,6 +209,9 @@ def parse_row(name, line, record, spec):
         if column in spec.private and column not in record:
             continue  # a published export has no private columns: loading it keeps them as they are
         text = (record.get(column) or "").strip()
+        if CONTROL.search(text):
+            problems.append(Problem(name, line, column, "contains a control character"))
+            continue
         try:
             values[attribute] = fits(spec.model, attribute, parse(text))
         except ValueError as error:
@@ -271,11 +277,26 @@ def load(directory, prune=False):
         raise LoadError(problems)
     try:
         tallies = {name: upsert(SPECS[name], rows, prune) for name, rows in parsed.items()}
+        stale = stale_sources()
+        if stale:  # rows kept from before (not in the files) whose publisher went or changed
+            raise LoadError(stale)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return tallies
+
+
+def stale_sources():
+    """Problems of rows in the database, files or not, whose sources the registered publishers no longer cover."""
+    db.session.flush()
+    registry = sourcing.Registry(db.session.scalars(select(Publisher)))
+    return [
+        Problem(name, f"{getattr(row, spec.attribute(spec.key))} (in the database)", column, reason)
+        for name, spec in SPECS.items() if "sources" in spec.columns
+        for row in db.session.scalars(select(spec.model))
+        for column, reason in sourcing.problems(registry, row.sources, [])
+    ]
 
 
 def rows_as_csv(name, objects):

@@ -6,6 +6,7 @@ publisher's story, or a plain citation that starts with a registered citation pr
 (`Safeguard Defenders, Returned Without Rights (February 2022), p. 18`).
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.treaties.models import Publisher, PublisherKind
 
+log = logging.getLogger(__name__)
 LINK = re.compile(r"^(?:(?P<via>[a-z0-9][a-z0-9.-]*):\s*)?\[(?P<title>.+?)\]\((?P<url>\S+)\)$")
 
 
@@ -32,7 +34,7 @@ class Entry:
 class Source:
     """One item of a source cell, resolved to its publisher."""
 
-    publisher: Entry
+    publisher: Entry | None  # None: no registered publisher stands behind it (shown as plain text)
     title: str
     url: str | None = None
     host: Entry | None = None  # the site it was read on, when that is not the publisher
@@ -60,10 +62,10 @@ class Registry:
         """The publisher whose host (and path prefix) the URL is on, or None."""
         parts = urlsplit(url)
         host = (parts.hostname or "").removeprefix("www.")
-        where = f"{host}{parts.path}"
+        path = parts.path or "/"
         for item, entry in self.sites:
-            bare, _, path = item.partition("/")
-            if (host == bare or host.endswith(f".{bare}")) and where.removeprefix(host).startswith(f"/{path}"):
+            bare, _, prefix = item.partition("/")
+            if (host == bare or host.endswith(f".{bare}")) and path.startswith(f"/{prefix}"):
                 return entry
         return None
 
@@ -75,14 +77,14 @@ class Registry:
         if item.startswith(("http:", "https:")):
             raise ValueError(f"{item!r}: give the link a title or date, written [title](URL)")
         for prefix, entry in self.citations:
-            if item.startswith(prefix):
+            if item.startswith(prefix) and not item[len(prefix):len(prefix) + 1].isalnum():
                 return Source(entry, citation_title(item, entry))
         raise ValueError(f"{item!r} starts with no registered citation prefix (data/publishers.csv)")
 
     def resolve_link(self, url, title, via):
-        host = urlsplit(url).hostname
-        if not host or not url.startswith(("http://", "https://")):
-            raise ValueError(f"{url!r} is not a valid URL")
+        if not title:
+            raise ValueError(f"{url!r}: give the link a title or date, written [title](URL)")
+        host = plain_host(url)
         found = self.site(url)
         if found is None:
             raise ValueError(f"{host} is not a registered publisher's host (data/publishers.csv)")
@@ -91,6 +93,23 @@ class Registry:
         if via not in self.entries:
             raise ValueError(f"{via!r} is not a registered publisher key (data/publishers.csv)")
         return Source(self.entries[via], title, url, found if found.key != via else None)
+
+
+# What a browser could read differently from urlsplit: backslashes, credentials, odd characters.
+UNSAFE_IN_URL = re.compile(r"[\\\s\"<>`{}|^]")
+
+
+def plain_host(url):
+    """The host of an http(s) URL that every reader parses the same way; ValueError otherwise."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if (parts is None or parts.scheme not in {"http", "https"} or not parts.hostname or port is not None
+            or parts.username is not None or "@" in parts.netloc or UNSAFE_IN_URL.search(url)):
+        raise ValueError(f"{url!r} is not a plain http(s) address (no credentials, port, backslash or spaces)")
+    return parts.hostname
 
 
 def is_site(item):
@@ -126,5 +145,17 @@ def current_registry():
 
 
 def cited(items):
-    """Each source item resolved to its publisher; the loader and the back office let no other kind in."""
-    return [current_registry().resolve(item) for item in items]
+    """Each source item resolved to its publisher.
+
+    The loader and the back office let no other kind in; should one get through all the same (a row
+    written by hand in SQL), it is shown as plain text, not linked, and logged, never a 500.
+    """
+    return [resolved(item) for item in items]
+
+
+def resolved(item):
+    try:
+        return current_registry().resolve(item)
+    except ValueError as error:
+        log.warning("source not covered by a registered publisher: %s", error)
+        return Source(None, item)

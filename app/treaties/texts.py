@@ -53,7 +53,7 @@ def update_catalogs(template_path, directory):
             with open(po_path, "rb") as handle:
                 old = read_po(handle)
         with open(po_path, "wb") as handle:
-            write_po(handle, merged(template, old), width=0, sort_by_file=False)
+            write_po(handle, merged(template, old), width=0, sort_by_file=False, include_previous=True)
 
 
 def merged(template, old):
