@@ -10,12 +10,14 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi.py
 export APP_ENV ?= development
 
-.PHONY: language run test install translations chromium migrate data demo extract
+.PHONY: language run test install translations chromium migrate data demo extract constraints audit
 
-$(BIN)/.installed: pyproject.toml
+# constraints.txt pins the whole tree (what `pip freeze` gave when the suite last passed), so a
+# fresh machine installs exactly what the tests ran with; `make constraints` writes it anew.
+$(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -65,3 +67,16 @@ language: extract
 	@test -n "$(LOCALE)" || { echo "usage: make language LOCALE=nl"; exit 2; }
 	$(BIN)/pybabel init -i translations/messages.pot -d translations -l $(LOCALE)
 	$(BIN)/pybabel init -i translations/data.pot -d translations -l $(LOCALE) -D data
+
+# After changing a dependency in pyproject.toml: install it, run make test, then pin the tree.
+# (A venv of its own, so that tools installed by hand in .venv stay out of the pins.)
+constraints:
+	rm -rf .venv-pins && $(PYTHON) -m venv .venv-pins
+	.venv-pins/bin/pip install --quiet -e '.[dev]'
+	.venv-pins/bin/pip freeze --exclude-editable > constraints.txt
+	rm -rf .venv-pins
+
+# Known vulnerabilities in the pinned tree (pip-audit asks PyPI's advisory data, so it needs to reach pypi.org).
+audit: install
+	$(BIN)/pip install --quiet pip-audit==2.10.1
+	$(BIN)/pip-audit --requirement constraints.txt --no-deps --disable-pip

@@ -22,6 +22,8 @@ SLUG = "sweden-2026"
 PETITION = "We call on Sweden to stop extraditions to China."
 CHINESE, ARABIC, UYGHUR = "王小明", "فاطمة الزهراء", "ئابدۇرېھىم ھېيت"
 FORMULAS = ['=HYPERLINK("http://evil.example","click")', "+1", "-2", "@SUM(A1:A9)", "\tx", "\rx"]
+# Full-width forms, which some spreadsheets read as the ASCII ones: in the region of the rows above.
+WIDE = ["＝1+2", "＋1", "－2", "＠SUM(A1)"]
 
 
 def march(day, hour=12):
@@ -35,7 +37,8 @@ SIGNERS = [
     (ARABIC, "DE", "Berlin", "en", False, 2, (2, 10)),
     (UYGHUR, "TR", "", "en", True, 3, (4, 8)),
     ("Pending Person", "SE", "Stockholm", "en", True, 3, None),
-    *[(name, "SE", "=1+2" if n == 0 else "Malmö", "en", True, 10, (10, 12)) for n, name in enumerate(FORMULAS)],
+    *[(name, "SE", "=1+2" if n == 0 else WIDE[n - 1] if n <= len(WIDE) else "Malmö", "en", True, 10, (10, 12))
+      for n, name in enumerate(FORMULAS)],
 ]
 CONFIRMED = [s[0] for s in SIGNERS if s[6]]
 SUPPORTERS = [s[0] for s in SIGNERS if s[6] and s[4]]
@@ -180,7 +183,7 @@ def test_dashboard_of_a_drive_without_signatures(app, organiser):
 def test_delivery_csv_has_names_regions_countries_and_confirmation_days(app, organiser):
     response = export(organiser, app)
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert re.fullmatch(rf'attachment; filename="{SLUG}-delivery-\d{{4}}-\d\d-\d\d\.csv"',
                         response.headers["Content-Disposition"])
     header, rows = csv_rows(response.data)
@@ -219,6 +222,8 @@ def test_formulas_are_neutralised_in_csv(app, organiser):
         written = [row[0] for row in rows[-len(FORMULAS):]]
         assert written == ["'" + name for name in FORMULAS]
         assert rows[-len(FORMULAS)][header.index("region")] == "'=1+2"
+        regions = [row[header.index("region")] for row in rows[-len(FORMULAS) + 1:][:len(WIDE)]]
+        assert regions == ["'" + region for region in WIDE]
         assert rows[-1][header.index("region")] == "Malmö"
 
 
@@ -310,8 +315,8 @@ def test_pack_has_petition_count_regions_and_signers(app, organiser):
     assert PETITION in page and "<strong>10</strong> confirmed signatures" in page
     assert 'href="/static/css/print-pack.css" media="print"' in page
     regions = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', page))
-    assert regions == {"Malmö": "5", "Stockholm": "1", "Uppsala": "1", "Berlin": "1", "=1+2": "1",
-                       "No region given": "1"}
+    assert regions == {"Malmö": "1", "Stockholm": "1", "Uppsala": "1", "Berlin": "1", "=1+2": "1",
+                       **{region: "1" for region in WIDE}, "No region given": "1"}
     signers = re.findall(r'<tr><td dir="auto">([^<]*)</td><td dir="auto">[^<]*</td><td>([^<]+)</td><td>([\d-]+)</td>',
                          page)
     assert signers[:4] == [("Anna Berg", "Sweden", "2026-03-01"), (CHINESE, "Sweden", "2026-03-02"),

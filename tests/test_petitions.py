@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select, update
 
+from app.countries import services
 from app.extensions import db, mail
 from app.outbox.models import MessageState, OutboxMessage
 from app.petitions.models import Drive, Signature
@@ -263,6 +264,8 @@ def test_a_closed_drive_can_be_neither_signed_nor_confirmed(petition_app, inbox,
     set_drive(petition_app, tmp_path, "closed", "update")
     page = client.get("/en/drives/sweden-2026").get_data(as_text=True)
     assert "closed and can no longer be signed" in page and '<form method="post"' not in page
+    with petition_app.app_context():  # closed through its file as through the back office: retention runs from today
+        assert db.session.scalar(select(Drive.closes_on)) == services.today()
     confirm = link(inbox.to("anna@example.org")[0], "confirm")
     page = client.get(confirm)
     response = client.post(confirm, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
@@ -500,6 +503,8 @@ def test_a_missing_translation_falls_back_to_the_main_language_visibly(petition_
     ("slug: ok\ncountry: SE\ngoal: 5\ncolour: red\n", "unknown fields: colour"),
     ("- not a mapping\n", "must be a mapping"),
     ("slug: [unclosed\n", "while parsing"),
+    ('slug: ok\ncountry: SE\ngoal: 5\ntexts: {en: {title: "A\\rB", summary: b, petition: c}}\n',
+     "texts.en.title: one line of at most 200 characters, no control characters"),
 ])
 def test_a_bad_drive_file_is_refused_with_a_message(empty_app, tmp_path, content, message):
     path = tmp_path / "bad.yaml"
@@ -647,3 +652,53 @@ def test_mail_links_are_on_the_public_address_whatever_host_the_request_names(pe
         text = message.get_body(preferencelist=(part,)).get_content()
         assert "evil.example" not in text
         assert len(re.findall(r"http://moratorium\.test/en/signatures/(?:confirm|withdraw|unsubscribe)/", text)) == 3
+
+
+@pytest.mark.parametrize("paragraph", ["Free them now. " * 134, "请停止向中国引渡。" * 223], ids=["english", "chinese"])
+def test_a_long_paragraph_reaches_a_standard_smtp_server_whole(petition_app, inbox, paragraph):
+    from app.outbox.services import enqueue
+
+    assert len(paragraph) >= 2000
+    with petition_app.app_context():
+        enqueue("test", "reader@example.org", "A long paragraph", paragraph, f"<p>{paragraph}</p>")
+        db.session.commit()
+    deliver(petition_app)
+    [message] = inbox.to("reader@example.org")
+    assert message.get_body(preferencelist=("plain",)).get_content().strip() == paragraph.strip()
+    assert paragraph.strip() in message.get_body(preferencelist=("html",)).get_content()
+    assert max(len(line) for line in message.as_bytes().splitlines()) <= 998
+
+
+def test_a_message_given_up_says_why(petition_app, inbox):
+    from app.outbox.models import MessageState, OutboxMessage
+    from app.outbox.services import MAX_ATTEMPTS, enqueue
+
+    with petition_app.app_context():
+        message = enqueue("test", "reader@example.org", "Broken\r\nBcc: someone@example.org", "Hello")
+        message.attempts = MAX_ATTEMPTS - 1
+        db.session.commit()
+    deliver(petition_app)
+    with petition_app.app_context():
+        given_up = db.session.scalar(select(OutboxMessage))
+    assert given_up.state == MessageState.FAILED and given_up.last_error.startswith("BadHeaderError")
+    assert inbox.messages == []
+
+
+def test_a_links_readable_part_holds_no_plain_digest_of_the_address(petition_app, inbox):
+    import base64
+    import hashlib
+    import json
+
+    from app.petitions import tokens
+
+    client = petition_app.test_client()
+    sign(client)
+    deliver(petition_app)
+    token = link(inbox.to("anna@example.org")[0], "withdraw").rsplit("/", 1)[1]
+    payload = token.split(".")[0]
+    _id, print_ = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert print_ != hashlib.blake2b(b"anna@example.org", digest_size=6).hexdigest()
+    # A withdraw link from a mail sent before the digest was keyed still works.
+    with petition_app.test_request_context():
+        old = tokens.serializer(tokens.WITHDRAW).dumps([_id, tokens.legacy_fingerprint("anna@example.org")])
+    assert "withdrawn" in press(client, f"/en/signatures/withdraw/{old}").get_data(as_text=True)

@@ -457,3 +457,11 @@ def test_a_legal_basis_is_edited_with_a_registered_source(staff_app):
     assert post_form(client, "/en/staff/data/legal_basis/new", {**basis, "change_source": FIRST}).status_code == 303
     page = staff_app.test_client().get("/en/countries/cz").get_data(as_text=True)
     assert "Its law allows extradition without a treaty, case by case." in page and "Czech law allows it." in page
+
+
+@pytest.mark.parametrize("title", ["Czechia,\rdeclare a moratorium", "Czechia,\u2028declare", "Czechia\x07"])
+def test_a_title_that_would_break_a_mail_header_is_refused(staff_app, title):
+    client = client_as(staff_app, "campaigner")
+    drive_id = launch(client)
+    response = post_form(client, f"/en/staff/drives/{drive_id}/texts/en", {**TEXTS, "title": title})
+    assert response.status_code == 400 and "Please keep this to one line." in response.get_data(as_text=True)

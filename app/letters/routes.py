@@ -173,7 +173,7 @@ def confirm(token):
     letter = None
     if token_data is not None:
         letter = db.session.get(Letter, token_data[0])
-        if letter is not None and tokens.fingerprint(letter.email_key) != token_data[1]:
+        if letter is not None and not tokens.fits(letter.email_key, token_data[1]):
             letter = None
     if letter is None:
         outcome = "invalid" if token_data is None else "unknown"

@@ -4,6 +4,8 @@ import logging
 import smtplib
 from datetime import UTC, datetime, timedelta
 
+from email import charset as email_charset
+
 from flask import current_app
 from flask_mail import Message
 from sqlalchemy import select, update
@@ -12,6 +14,10 @@ from app.extensions import db, mail
 from app.outbox.models import MessageState, OutboxMessage
 
 log = logging.getLogger(__name__)
+# Flask-Mail registers UTF-8 with no body encoding, so a long paragraph is one line longer than the
+# 998 octets SMTP allows (RFC 5321) and a standard server refuses the mail. Quoted-printable keeps
+# every line under 76 characters, whatever the language.
+email_charset.add_charset("utf-8", email_charset.SHORTEST, email_charset.QP, "utf-8")
 MAX_ATTEMPTS = 8  # tries that failed because of the message itself (refused recipient...)
 SERVER_RETRY = timedelta(minutes=1)  # while the server is down, for as long as it is down
 LEASE = timedelta(minutes=5)  # how long a worker's claim on a batch holds if the worker dies
@@ -109,7 +115,7 @@ def attempt(sender, message):
 
 def failed(message, error, counts=True):
     """Record a failed try; give up after MAX_ATTEMPTS tries that were the message's own fault."""
-    message.last_error = str(error)[:2000]
+    message.last_error = f"{type(error).__name__}: {error}"[:2000]  # some errors (BadHeaderError) say nothing
     message.attempts += counts
     if message.attempts >= MAX_ATTEMPTS:
         message.state = MessageState.FAILED

@@ -1,6 +1,7 @@
 """The YAML file campaigners describe a drive with, checked before anything is written."""
 
 import re
+import unicodedata
 from datetime import date
 
 from flask import current_app
@@ -10,6 +11,7 @@ from app.countries import geo
 from app.extensions import db
 from app.letters import templates as letter_templates
 from app.petitions.models import Drive, DriveState, DriveText
+from app.petitions.states import change_state
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FIELDS = {"slug", "country", "state", "opens_on", "closes_on", "goal", "main_language", "texts", "targets"}
@@ -103,18 +105,24 @@ def texts(value, main):
         if not all(isinstance(v, str) and v.strip() for v in fields.values()):
             raise DriveFileError(f"texts.{tag}: {', '.join(sorted(fields))} must not be empty")
         letter(tag, fields)
-        if len(fields["title"]) > 200 or "\n" in fields["title"].strip():
-            raise DriveFileError(f"texts.{tag}.title: one line of at most 200 characters")
+        if len(fields["title"]) > 200 or not single_line(fields["title"]):
+            raise DriveFileError(f"texts.{tag}.title: one line of at most 200 characters, no control characters")
         checked[tag] = {k: v.strip() for k, v in fields.items()}
     return checked
+
+
+def single_line(text):
+    """One line with no control character: what a mail's Subject header can carry (a stray CR stops it)."""
+    text = text.strip()
+    return len(text.splitlines()) <= 1 and not any(unicodedata.category(c) == "Cc" for c in text)
 
 
 def letter(tag, fields):
     """Check a letter template now, when it is saved, not when a letter is sent."""
     if bool(fields.get("letter_subject")) != bool(fields.get("letter_body")):
         raise DriveFileError(f"texts.{tag}: give both letter_subject and letter_body, or neither")
-    if "\n" in fields.get("letter_subject", "").strip():
-        raise DriveFileError(f"texts.{tag}.letter_subject: one line")
+    if not single_line(fields.get("letter_subject", "")):
+        raise DriveFileError(f"texts.{tag}.letter_subject: one line, no control characters")
     for name in LETTER_FIELDS & set(fields):
         try:
             letter_templates.check(fields[name])
@@ -129,8 +137,8 @@ def apply(spec, creating):
         raise DriveFileError(f"a drive called {spec['slug']} already exists: use `flask drives update`")
     if not creating and drive is None:
         raise DriveFileError(f"there is no drive called {spec['slug']}: use `flask drives create`")
-    texts_by_tag = spec.pop("texts")
-    drive = drive or Drive()
+    texts_by_tag, state = spec.pop("texts"), spec.pop("state")
+    drive = drive or Drive(state=DriveState.DRAFT)
     for name, value in spec.items():
         setattr(drive, name, value)
     existing = {t.locale: t for t in drive.texts}
@@ -140,5 +148,6 @@ def apply(spec, creating):
             setattr(text, name, value)
         if tag not in existing:
             drive.texts.append(text)
+    change_state(drive, state)  # after the texts, which a drive needs to open
     db.session.add(drive)
     return drive

@@ -115,7 +115,7 @@ def signature_for(token_data):
     """The signature a link names, if it still exists and still belongs to the same address."""
     signature_id, print_ = token_data
     signature = db.session.get(Signature, signature_id)
-    if signature is None or tokens.fingerprint(signature.email_key) != print_:
+    if signature is None or not tokens.fits(signature.email_key, print_):
         return None
     return signature
 

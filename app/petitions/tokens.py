@@ -15,8 +15,23 @@ def serializer(purpose):
 
 
 def fingerprint(email_key):
-    """A short digest of the address, so that a link never fits another signature with a reused id."""
+    """A short digest of the address, so that a link never fits another signature with a reused id.
+
+    Keyed with the site's secret: the token's payload is readable (base64), and an unkeyed digest of
+    an address could be matched against a list of addresses.
+    """
+    key = hashlib.sha256(f"link-fingerprint:{current_app.config['SECRET_KEY']}".encode()).digest()
+    return hashlib.blake2b(email_key.encode(), key=key, digest_size=6).hexdigest()
+
+
+def legacy_fingerprint(email_key):
+    """The unkeyed digest links carried until November 2026: withdraw and unsubscribe links never expire."""
     return hashlib.blake2b(email_key.encode(), digest_size=6).hexdigest()
+
+
+def fits(email_key, print_):
+    """Whether a link's fingerprint is this address's, in today's form or the old one."""
+    return print_ in {fingerprint(email_key), legacy_fingerprint(email_key)}
 
 
 def make(signature, purpose):

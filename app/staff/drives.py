@@ -14,9 +14,11 @@ from app.extensions import db
 from app.i18n import language_name
 from app.letters import services as letters
 from app.letters import templates as letter_templates
+from app.petitions import drivefile
 from app.petitions.drivefile import SLUG
 from app.petitions.forms import SignatureForm, residence_choices
 from app.petitions.models import Drive, DriveState, DriveText
+from app.petitions.states import StateChange, change_state
 from app.staff import audit
 from app.staff.auth import roles_required
 from app.staff.models import Role
@@ -31,7 +33,7 @@ TRANSITIONS = {
 
 
 def one_line(form, field):
-    if field.data and "\n" in field.data.strip():
+    if field.data and not drivefile.single_line(field.data):
         raise ValidationError(_l("Please keep this to one line."))
 
 
@@ -214,13 +216,10 @@ def drive_state(drive_id):
     if drive.state not in sources:
         flash(_("This drive cannot do that from its current state."))
         return redirect(url_for("staff.drive_show", drive_id=drive.id), 303)
-    if target == DriveState.OPEN and drive.text(drive.main_locale) is None:
+    before = drive.state
+    if change_state(drive, target, today()) == StateChange.NEEDS_MAIN_TEXT:
         flash(_("A drive cannot be published before its title, summary and petition exist in its main language."))
         return redirect(url_for("staff.drive_show", drive_id=drive.id), 303)
-    before = drive.state
-    drive.state = target
-    if target == DriveState.CLOSED and (drive.closes_on is None or drive.closes_on > today()):
-        drive.closes_on = today()  # its last day, from which the retention period runs
     audit.record("drive.state", f"drive:{drive.slug}", {"state": str(before)}, {"state": str(target)})
     db.session.commit()
     flash(DONE[action]())

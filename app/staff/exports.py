@@ -31,8 +31,9 @@ COLUMNS = {
 }
 PIECE = 64 * 1024  # bytes sent at a time when the database writes the CSV itself
 CHUNK = 500  # rows read from the database, encoded and sent at a time: memory stays flat
-# OWASP's list: a spreadsheet reads a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# OWASP's list: a spreadsheet reads a cell starting with one of these as a formula; some read the
+# full-width forms as the ASCII ones too.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 # (SQLite strftime, PostgreSQL to_char) layouts of a UTC timestamp written as text.
 LAYOUTS = {"day": ("%Y-%m-%d", "YYYY-MM-DD"), "moment": ("%Y-%m-%dT%H:%M:%SZ", 'YYYY-MM-DD"T"HH24:MI:SS"Z"')}
 

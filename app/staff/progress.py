@@ -151,7 +151,7 @@ def export(drive_id):
     chosen = form.export(drive)
     exports.record(chosen)
     db.session.commit()  # the audit entry exists before the first byte leaves
-    return Response(exports.stream(chosen), mimetype=exports.MEDIA_TYPES[chosen.format],
+    return Response(exports.stream(chosen), content_type=exports.MEDIA_TYPES[chosen.format],
                     headers={"Content-Disposition": f'attachment; filename="{chosen.filename()}"'})
 
 
