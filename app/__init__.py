@@ -3,7 +3,7 @@
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import get_locale
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import SecurityError
+from werkzeug.exceptions import InternalServerError, MethodNotAllowed, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, i18n, urls
@@ -116,11 +116,27 @@ def register_cli(app):
 
 def register_errorhandlers(app):
     def page(error):
-        if request.path.startswith("/api/"):
-            return jsonify(error=error.name.lower()), error.code
         if not trusted_host():
             return error  # Werkzeug's plain page: ours links into the site, which has no address on this host
-        return render_template("errors/error.html", error=error), error.code
+        if request.path.startswith("/api/"):
+            response = jsonify(error=error.name.lower())
+        else:
+            response = app.make_response(render_template("errors/error.html", error=error))
+        response.status_code = error.code
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110 requires it on a 405
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error):
+        """An unexpected failure, already logged by Flask: a page in the visitor's language, never a traceback."""
+        if request.path.startswith("/api/"):
+            return jsonify(error="internal server error"), 500
+        try:
+            return render_template("errors/error.html", error=error), 500
+        except Exception:  # the page itself cannot be made: say so plainly
+            current_app.logger.exception("error page failed")
+            return "Internal Server Error", 500, {"Content-Type": "text/plain; charset=utf-8"}
 
     def trusted_host():
         try:

@@ -120,6 +120,11 @@ def load(env=os.environ):
         "LETTER_PREVIEW_RATE_LIMIT": env.get("LETTER_PREVIEW_RATE_LIMIT", "60 per minute"),
         # Back office: failed or not, login attempts per client.
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        # Failed logins on one account before only clients that have not failed may still try.
+        "LOGIN_ACCOUNT_FAILURES": env.get("LOGIN_ACCOUNT_FAILURES", "10 per hour"),
+        # Staff sessions end after this many seconds without a request, and this many after login.
+        "STAFF_IDLE_TIMEOUT": int(env.get("STAFF_IDLE_TIMEOUT", 30 * 60)),
+        "STAFF_SESSION_LIFETIME": int(env.get("STAFF_SESSION_LIFETIME", 12 * 3600)),
         "REMEMBER_COOKIE_SECURE": app_env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "CONFIRMATION_MAX_AGE": int(env.get("CONFIRMATION_MAX_AGE", 30 * 24 * 3600)),

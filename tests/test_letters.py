@@ -1,6 +1,7 @@
 """Letters to legislators through a real SMTP server: language, Reply-To, confirmation, caps."""
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
@@ -14,7 +15,16 @@ from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import work
 from app.petitions.models import DriveText
 from tests.conftest import axe_violations, serve
-from tests.test_petitions import csrf_from, deliver, inbox, link, mail_to, press, run_together, sign  # noqa: F401
+from tests.test_petitions import (  # noqa: F401
+    csrf_from,
+    deliver,
+    inbox,
+    link,
+    mail_to,
+    press,
+    run_together,
+    sign,
+)
 from tests.test_petitions import set_drive as petition_drive
 
 DRIVE_YAML = """
@@ -101,6 +111,10 @@ def count(app, model, *where):
 
 def body(message):
     return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+
+
+def confirm_path(message):
+    return re.search(r"http://moratorium\.test(/[\w-]+/letters/confirm/\S+)", body(message)).group(1)
 
 
 def test_each_target_gets_one_mail_in_their_language_with_the_writer_to_reply_to(letters_app, inbox):
@@ -202,8 +216,9 @@ def test_a_held_letter_cannot_be_replaced_by_someone_elses(letters_app, inbox):
     write(impostor, name="Wang Fang", personal="Words the owner never wrote.")
     deliver(letters_app)
     owners_mail, impostors_mail = inbox.to(WRITER)
-    assert "The owner's words." in body(owners_mail) and "never wrote" in body(impostors_mail)
-    confirm = re.search(r"http://moratorium\.test(/en/letters/confirm/\S+)", body(owners_mail)).group(1)
+    confirm = confirm_path(owners_mail)
+    assert "The owner&#39;s words." in owner.get(confirm).get_data(as_text=True)
+    assert "never wrote" in owner.get(confirm_path(impostors_mail)).get_data(as_text=True)
     press(owner, confirm)
     deliver(letters_app)
     letters = inbox.messages[2:]
@@ -222,6 +237,112 @@ def test_confirming_when_the_drive_no_longer_takes_letters_sends_nothing(letters
         db.session.commit()
     assert press(client, confirm).status_code == 409
     assert count(letters_app, OutboxMessage) == 1
+
+
+def test_the_confirmation_mail_carries_neither_the_writers_words_nor_their_name(letters_app, inbox):
+    client = letters_app.test_client()
+    write(client, name="Mallory Moneyman", personal="Cheap pills at pills.example, call +1 555 0100 now!")
+    deliver(letters_app)
+    [ask] = inbox.messages
+    everything = body(ask) + "".join(f"{name}: {value}\n" for name, value in ask.items())
+    for words in ("Mallory", "Moneyman", "pills", "555 0100"):
+        assert words not in everything  # the address is unproven: no one's words reach its inbox
+    assert body(ask).startswith("Hello,\n") and "shows your letter before you send it" in body(ask)
+    page = client.get(confirm_path(ask)).get_data(as_text=True)  # the page behind the link shows them
+    assert "Mallory Moneyman" in page and "Cheap pills at pills.example, call +1 555 0100 now!" in page
+
+
+def test_an_unconfirmed_address_gets_three_confirmation_mails_then_silence(letters_app, inbox):
+    def write_from(number, **fields):
+        client = letters_app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"203.0.113.{number}"  # a client of its own each time
+        response = write(client, personal=f"Letter {number}.", **fields)
+        assert response.headers["Location"].endswith("status=held")  # the same page every time
+        return client
+
+    for number in range(6):
+        write_from(number, email=WRITER.upper() if number % 2 else WRITER)
+    deliver(letters_app)
+    asks = inbox.to(WRITER) + inbox.to(WRITER.upper())
+    assert len(asks) == 3 and len(inbox.messages) == 3
+    assert count(letters_app, Letter) == 3  # the rest are neither stored nor mailed about
+
+    press(letters_app.test_client(), confirm_path(asks[0]))  # its owner uses a link: room for one more
+    write_from(6)
+    write_from(7)
+    deliver(letters_app)
+    assert len(inbox.to(WRITER) + inbox.to(WRITER.upper())) == 4
+
+
+BROKEN_TEMPLATES = [
+    "{% if signer_name %}{{ signer_name * 100000000 }}{% endif %}",  # saved before the grammar: never runs
+    "{% if signer_region == '' %}{{ signer_name.nope }}{% endif %}",
+    "{{ drive_title }}" * 1000,  # fine to the grammar, but a letter of 28,000 characters
+]
+
+
+def store_letter_body(app, source):
+    """A template written straight into the database, as an old one saved under laxer rules would be."""
+    with app.app_context():
+        for text in db.session.scalars(select(DriveText)):
+            text.letter_body = source
+        db.session.commit()
+
+
+UNAVAILABLE = "The campaign's letter is unavailable just now, so no letter can be sent."
+
+
+@pytest.mark.parametrize("source", BROKEN_TEMPLATES)
+def test_a_letter_that_cannot_be_rendered_leaves_the_page_up_and_sends_nothing(letters_app, inbox, source):
+    store_letter_body(letters_app, source)
+    client = letters_app.test_client()
+    started = time.perf_counter()
+    page = client.get("/en/drives/sweden-2026/letter")
+    assert time.perf_counter() - started < 2
+    assert page.status_code == 200 and UNAVAILABLE in page.get_data(as_text=True)
+    assert 'name="personal"' not in page.get_data(as_text=True)  # no form to fill in for nothing
+    # A form kept open from before, previewed and sent, from an unproven then a proven browser.
+    letter = {"csrf_token": csrf_from(client.get("/en/drives/sweden-2026").get_data(as_text=True)),
+              "name": "Wang Fang", "email": WRITER, "region": "", "personal": "Words.", "accept_privacy": "y"}
+    preview = client.post("/en/drives/sweden-2026/letter", data={**letter, "action": "preview"})
+    assert preview.status_code == 200 and UNAVAILABLE in preview.get_data(as_text=True)
+    for proven in (False, True):
+        if proven:
+            prove(client)
+        response = client.post("/en/drives/sweden-2026/letter", data={**letter, "action": "send"})
+        assert response.status_code == 503 and UNAVAILABLE in response.get_data(as_text=True)
+    deliver(letters_app)
+    assert inbox.messages == [] and count(letters_app, Letter) == 0
+
+
+def test_a_letter_too_long_with_the_writers_words_is_not_sent(letters_app, inbox):
+    store_letter_body(letters_app, "{{ personal_paragraph }}\n" * 11)  # 11 times 2,000 characters
+    client = letters_app.test_client()
+    prove(client)
+    page = client.get("/en/drives/sweden-2026/letter").get_data(as_text=True)
+    assert 'name="personal"' in page and UNAVAILABLE not in page  # no words yet: it fits
+    response = write(client, personal="x" * 2000)
+    assert response.status_code == 503 and UNAVAILABLE in response.get_data(as_text=True)
+    deliver(letters_app)
+    assert inbox.messages == [] and count(letters_app, Letter) == 0
+
+
+def test_a_held_letter_whose_template_broke_since_waits_for_it_to_be_mended(letters_app, inbox):
+    client = letters_app.test_client()
+    write(client)
+    deliver(letters_app)
+    confirm = confirm_path(inbox.messages[0])
+    with letters_app.app_context():
+        good = db.session.scalar(select(DriveText.letter_body).where(DriveText.locale == "en"))
+    store_letter_body(letters_app, BROKEN_TEMPLATES[1])
+    response = press(client, confirm)
+    assert response.status_code == 503 and UNAVAILABLE in response.get_data(as_text=True)
+    deliver(letters_app)
+    assert len(inbox.messages) == 1 and count(letters_app, LetterDelivery) == 0
+    store_letter_body(letters_app, good)
+    assert "on its way" in press(client, confirm).get_data(as_text=True)  # still held: it leaves now
+    deliver(letters_app)
+    assert {m["To"] for m in inbox.messages[1:]} == TARGETS
 
 
 def test_an_expired_letter_form_comes_back_as_written(letters_app):

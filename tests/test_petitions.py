@@ -702,3 +702,23 @@ def test_a_links_readable_part_holds_no_plain_digest_of_the_address(petition_app
     with petition_app.test_request_context():
         old = tokens.serializer(tokens.WITHDRAW).dumps([_id, tokens.legacy_fingerprint("anna@example.org")])
     assert "withdrawn" in press(client, f"/en/signatures/withdraw/{old}").get_data(as_text=True)
+
+
+def test_a_mail_client_unsubscribes_in_one_click(petition_app, inbox):
+    client = petition_app.test_client()
+    sign(client, consent_updates="y")
+    deliver(petition_app)
+    [message] = inbox.to("anna@example.org")
+    url = re.fullmatch(r"<(http://moratorium\.test/\S+)>", message["List-Unsubscribe"]).group(1)
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    path = url.removeprefix("http://moratorium.test")
+    assert path == link(message, "unsubscribe")
+    unchanged = client.post(path, data={"anything": "else"})  # no token, no one-click field: only the button page
+    assert unchanged.status_code == 200
+    with petition_app.app_context():
+        assert db.session.scalar(select(Signature.consent_updates)) is True
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 204
+    with petition_app.app_context():
+        assert db.session.scalar(select(Signature.consent_updates)) is False
+    forged = path.rsplit("/", 1)[0] + "/not-a-token"
+    assert client.post(forged, data={"List-Unsubscribe": "One-Click"}).status_code == 404

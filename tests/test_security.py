@@ -69,7 +69,7 @@ def test_every_html_page_works_under_that_policy(site):
         if not response.mimetype == "text/html":
             continue
         html = response.get_data(as_text=True)
-        assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=|javascript:", html, re.I), path
+        assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=|javascript:", html, re.IGNORECASE), path
 
 
 def test_https_requests_get_hsts_and_secure_cookies(site):
@@ -99,3 +99,38 @@ def test_a_host_outside_trusted_hosts_gets_a_400_never_a_500(app, path):
         app.config["TRUSTED_HOSTS"] = None
     assert refused.status_code == 400
     assert served.status_code in {200, 302, 404}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stats", "/api/v1/countries/se", "/api/v1/treaties.csv", "/en/countries/",
+                                  "/en/methodology"])
+def test_a_method_a_route_does_not_take_gets_405_with_allow(client, path):
+    response = client.delete(path)
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"].split(", ")
+
+
+def test_each_refusal_says_what_it_is(client, app):
+    too_big = client.post("/en/drives/any", data={"x": "y" * 100_000})
+    assert too_big.status_code == 413 and "Too much was sent" in too_big.get_data(as_text=True)
+    wrong_method = client.delete("/en/methodology").get_data(as_text=True)
+    assert "This address does not take that kind of request" in wrong_method
+    assert "check the address" not in wrong_method
+
+
+def test_a_server_error_is_a_page_in_the_visitors_language(databases, monkeypatch):
+    from app.countries import services
+    from tests.conftest import migrated_app
+
+    fresh = migrated_app(databases.new())
+    fresh.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def a_bug(day):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(services, "world", a_bug)
+    response = fresh.test_client().get("/zh-hans/")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert '<html lang="zh-Hans"' in html and "Traceback" not in html and "a bug" not in html
+    api = fresh.test_client().get("/api/v1/stats")
+    assert (api.status_code, api.get_json()) == (500, {"error": "internal server error"})

@@ -133,17 +133,34 @@ def test_after_login_only_a_local_next_is_followed(staff_app, next_, expected):
     assert response.status_code == 303 and response.headers["Location"] == expected
 
 
-def test_login_attempts_are_rate_limited_per_client_and_per_account(staff_app):
+def from_address(address):
+    """log_in's keyword for a client at another address."""
+    return {"REMOTE_ADDR": address}
+
+
+def attempt(client, address, password, who="admin"):
+    page = client.get("/en/staff/login", environ_base=from_address(address)).get_data(as_text=True)
+    return client.post("/en/staff/login", environ_base=from_address(address), data={
+        "csrf_token": csrf(page), "email": f"{who.upper()}@staff.example", "password": password}).status_code
+
+
+def test_a_client_guessing_passwords_is_stopped(staff_app):
     staff_app.config.update(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
     client = staff_app.test_client()
-    codes = [log_in(client, "admin", password="guess").status_code for _ in range(4)]
-    assert codes == [401, 401, 401, 429]
-    # The same account from other addresses: still counted.
-    elsewhere = staff_app.test_client()
-    page = elsewhere.get("/en/staff/login").get_data(as_text=True)
-    response = elsewhere.post("/en/staff/login", environ_base={"REMOTE_ADDR": "192.0.2.9"}, data={
-        "csrf_token": csrf(page), "email": "ADMIN@staff.example", "password": "guess"})
-    assert response.status_code == 429
+    assert [log_in(client, "admin", password="guess").status_code for _ in range(4)] == [401, 401, 401, 429]
+    # Its failures are what count: the right password from another client is not held up by them.
+    assert attempt(staff_app.test_client(), "192.0.2.9", PASSWORD) == 303
+
+
+def test_guessing_from_many_clients_does_not_lock_the_owner_out(staff_app):
+    staff_app.config.update(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", LOGIN_ACCOUNT_FAILURES="4 per hour")
+    attackers = [(staff_app.test_client(), f"198.51.100.{n}") for n in range(1, 5)]
+    assert [attempt(client, address, "guess") for client, address in attackers] == [401] * 4
+    # The account has had its share of failures: a client that failed on it may not try again...
+    assert [attempt(client, address, "guess") for client, address in attackers] == [429] * 4
+    assert attempt(attackers[0][0], attackers[0][1], PASSWORD) == 429
+    # ...but the owner, from a client that has not failed, gets in.
+    assert attempt(staff_app.test_client(), "203.0.113.7", PASSWORD) == 303
 
 
 def test_an_inactive_account_cannot_log_in_and_its_sessions_end(staff_app):
@@ -156,6 +173,47 @@ def test_an_inactive_account_cannot_log_in_and_its_sessions_end(staff_app):
     assert response.status_code == 303  # "active" left unchecked
     assert organiser.get("/en/staff/").status_code == 302
     assert log_in(staff_app.test_client(), "organiser").status_code == 401
+    # Enabled again: the old sessions stay ended.
+    assert post_form(admin, f"/en/staff/users/{organiser_id}", {"email": "organiser@staff.example",
+                     "role": "organiser", "active": "y", "password": ""}).status_code == 303
+    assert organiser.get("/en/staff/").status_code == 302
+
+
+def test_logging_out_ends_a_copied_session_cookie_too(staff_app):
+    owner = client_as(staff_app, "admin")
+    thief = staff_app.test_client()
+    thief.set_cookie("session", owner.get_cookie("session").value)
+    assert thief.get("/en/staff/").status_code == 200
+    owner.post("/en/staff/logout", data={"csrf_token": csrf(owner.get("/en/staff/users/new").get_data(as_text=True))})
+    assert thief.get("/en/staff/").status_code == 302
+
+
+@pytest.mark.parametrize("setting", ["STAFF_IDLE_TIMEOUT", "STAFF_SESSION_LIFETIME"])
+def test_a_staff_session_ends_when_idle_or_old(staff_app, monkeypatch, setting):
+    from app.staff import routes
+
+    client = client_as(staff_app, "organiser")
+    assert client.get("/en/staff/").status_code == 200
+    later = routes.datetime.now(routes.UTC) + routes.timedelta(seconds=staff_app.config[setting] + 1)
+    if setting == "STAFF_SESSION_LIFETIME":  # active all along: a request every few minutes
+        staff_app.config["STAFF_IDLE_TIMEOUT"] = staff_app.config[setting] + 10
+
+    class Later(routes.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return later
+
+    monkeypatch.setattr(routes, "datetime", Later)
+    response = client.get("/en/staff/")
+    assert response.status_code == 302 and "/en/staff/login" in response.headers["Location"]
+    assert client.get("/en/staff/").status_code == 302
+
+
+def test_the_csrf_token_changes_at_login(staff_app):
+    client = staff_app.test_client()
+    before = csrf(client.get("/en/staff/login").get_data(as_text=True))
+    assert log_in(client, "organiser").status_code == 303
+    assert csrf(client.get("/en/staff/login").get_data(as_text=True)) != before
 
 
 def test_a_new_password_ends_the_other_sessions_but_not_ones_own(staff_app):
@@ -174,7 +232,7 @@ def test_a_new_password_ends_the_other_sessions_but_not_ones_own(staff_app):
 def test_the_session_cookie_after_login_is_secure_and_hidden_from_scripts(staff_app):
     staff_app.config.update(SESSION_COOKIE_SECURE=True)
     response = log_in(staff_app.test_client(), "admin")
-    cookie = response.headers["Set-Cookie"]
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 

@@ -21,6 +21,7 @@ from app.i18n import current_tag, languages
 from app.letters import services
 from app.letters.forms import LetterForm
 from app.letters.models import Letter, LetterState
+from app.letters.templates import LetterTemplateError
 from app.outbox.services import enqueue, work
 from app.petitions import tokens
 from app.petitions.forms import ActionForm
@@ -75,6 +76,8 @@ def write(slug):
     status = "held"
     if not form.is_bot():
         status = send(drive, form.data, services.recipients(drive, form.region.data))
+    if status == "unavailable":
+        return render_letter(drive, form, everyone, open_, status=503, previewed=True, unavailable=True)
     return redirect(url_for("letters.sent", slug=slug, status=status), 303)
 
 
@@ -82,19 +85,17 @@ def send(drive, data, targets):
     """Store the letter; release it now if this browser has proved the address, else ask by mail.
 
     Returns what the thank-you page says: queued, already (every legislator had this writer's
-    letter), or held (waiting for the link in the mail).
+    letter) or held (waiting for the link in the mail); or unavailable, storing nothing, when the
+    drive's letter cannot be rendered.
     """
     key = email_key(data["email"])
     services.lock_writer(key)
-    letter = services.write(drive, targets, data, current_tag(), key)
-    if services.proven(key):
-        queued = services.release(letter, drive)
-        status = "queued" if queued else "already"
-        if not queued:
-            db.session.delete(letter)  # nothing to send: keep nothing
-    else:
-        queue_confirmation(letter, drive)
-        status = "held"
+    try:
+        status = store(drive, data, targets, key)
+    except LetterTemplateError as error:
+        db.session.rollback()
+        log_unavailable(drive, error)
+        return "unavailable"
     try:
         db.session.commit()
     except IntegrityError:  # the same letter sent twice at once, where the lock does not reach (SQLite)
@@ -105,17 +106,44 @@ def send(drive, data, targets):
     return status
 
 
+def store(drive, data, targets, key):
+    """Write the letter and release it (a proven address), or ask by mail while the address has few links waiting.
+
+    Past services.LINKS_MAX waiting links a letter is neither stored nor mailed about, and the
+    page looks the same: no one can bomb an inbox through its letters.
+    """
+    if services.proven(key):
+        letter = services.write(drive, targets, data, current_tag(), key)
+        queued = services.release(letter, drive)
+        if not queued:
+            db.session.delete(letter)  # nothing to send: keep nothing
+        return "queued" if queued else "already"
+    if services.may_ask(key):
+        letter = services.write(drive, targets, data, current_tag(), key)
+        services.check_renders(letter, drive)
+        queue_confirmation(letter, drive)
+    return "held"
+
+
 def queue_confirmation(letter, drive):
-    """Ask the writer, in their language, to confirm the address before the letter leaves."""
+    """Ask the writer, in their language, to confirm the address before the letter leaves.
+
+    The address is not proven yet: the mail carries the link and neutral text, never the
+    writer's name or words (the page behind the link shows them).
+    """
     link = public_url("letters.confirm", lang_code=letter.locale, token=tokens.make(letter, tokens.LETTER))
     with force_locale(languages()[letter.locale]):
         text = drive.text(letter.locale)
         subject = _("Please confirm your letter: %(title)s", title=text.title)
         enqueue("letter-confirmation", letter.email, subject, render_mail(
-            "mail/confirm_letter.txt", letter=letter, text=text, link=link, count=len(letter.legislator_ids)))
+            "mail/confirm_letter.txt", text=text, link=link, count=len(letter.legislator_ids)))
 
 
-def render_letter(drive, form, everyone, open_, status=200, previewed=False, expired=False):
+def log_unavailable(drive, error):
+    current_app.logger.warning("The letter of drive %s cannot be rendered: %s", drive.slug, error)
+
+
+def render_letter(drive, form, everyone, open_, status=200, previewed=False, expired=False, unavailable=False):
     region = form.region.data if form.region.data in form.known_regions else ""
     targets = services.recipients(drive, region) if region else everyone
     _total, sent = services.sent_counts(drive)
@@ -123,12 +151,23 @@ def render_letter(drive, form, everyone, open_, status=200, previewed=False, exp
         name=form.name.data if previewed and not form.name.errors and form.name.data else _("[your name]"),
         region=region, personal=form.personal.data if previewed and not form.personal.errors else "",
     )
+    shown = None if unavailable else shown_letter(drive, targets, writer, previewed)
     return render_template(
         "letters/write.html", drive=drive, text=drive.text(current_tag()), form=form, targets=targets,
-        sent=sent, open_=open_, previewed=previewed, expired=expired, versions=versions(drive, targets, writer),
-        mailto=[mailto(drive, legislator, writer) for legislator in targets]
-        if previewed and len(targets) <= MAILTO_MAX else [], mailto_max=MAILTO_MAX,
+        sent=sent, open_=open_, previewed=previewed, expired=expired, unavailable=shown is None,
+        versions=shown and shown[0], mailto=shown[1] if shown else [], mailto_max=MAILTO_MAX,
     ), status
+
+
+def shown_letter(drive, targets, writer, previewed):
+    """(versions, mailto: links) for the page, or None when the drive's letter cannot be rendered."""
+    try:
+        links = [mailto(drive, legislator, writer) for legislator in targets] \
+            if previewed and len(targets) <= MAILTO_MAX else []
+        return versions(drive, targets, writer), links
+    except LetterTemplateError as error:
+        log_unavailable(drive, error)
+        return None
 
 
 def versions(drive, targets, writer):
@@ -192,13 +231,23 @@ def confirm(token):
     elif drive is None or not drive.signable_on(today()) or not services.writable(drive):
         outcome = "closed"
     else:
-        queued = services.release(letter, drive)
-        outcome = {None: "already", 0: "written"}.get(queued, "released")
+        outcome, queued = release(letter, drive)
     db.session.commit()
     if queued and current_app.config["OUTBOX_INLINE"]:
         work()
     return render_template("letters/confirm.html", outcome=outcome, drive=drive, count=queued or 0), \
-        409 if outcome == "closed" else 200
+        {"closed": 409, "unavailable": 503}.get(outcome, 200)
+
+
+def release(letter, drive):
+    """(outcome, mails queued) of pressing a held letter's button; nothing changes if its letter cannot be rendered."""
+    try:
+        queued = services.release(letter, drive)
+    except LetterTemplateError as error:
+        db.session.rollback()
+        log_unavailable(drive, error)
+        return "unavailable", None
+    return {None: "already", 0: "written"}.get(queued, "released"), queued
 
 
 @bp.errorhandler(CSRFError)

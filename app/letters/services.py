@@ -21,6 +21,7 @@ from app.outbox.services import enqueue
 
 SUBJECT_MAX = 300  # the outbox's subject column
 PROOFS_KEPT = 10  # addresses a browser has proved it reads, remembered in its session
+LINKS_MAX = 3  # confirmation links an unproven address has at a time, as signing's MAX_CONFIRMATION_SENDS
 
 
 def targets_query(drive):
@@ -136,6 +137,25 @@ def lock_writer(email_key):
     if db.session.get_bind().dialect.name == "postgresql":
         number = int.from_bytes(hashlib.blake2b(email_key.encode(), digest_size=8).digest(), "big", signed=True)
         db.session.execute(text("SELECT pg_advisory_xact_lock(:number)"), {"number": number})
+
+
+def may_ask(email_key):
+    """True while fewer than LINKS_MAX of the address's letters wait on a live confirmation link.
+
+    Beyond that the caller stores and mails nothing, so no one can fill another's inbox from
+    however many clients; a link that is used or expires makes room. The caller holds `lock_writer`.
+    """
+    since = datetime.now(UTC) - timedelta(seconds=current_app.config["CONFIRMATION_MAX_AGE"])
+    waiting = db.session.scalar(select(func.count()).select_from(Letter).where(
+        Letter.email_key == email_key, Letter.state == LetterState.HELD, Letter.created_at >= since))
+    return waiting < LINKS_MAX
+
+
+def check_renders(letter, drive):
+    """Compose the letter to each of its legislators, so that one the drive's template cannot make
+    (templates.LetterTemplateError) is refused before its writer is asked to confirm it."""
+    for legislator in db.session.scalars(select(Legislator).where(Legislator.id.in_(letter.legislator_ids))):
+        compose(drive, letter_text(drive, legislator.language), legislator, letter)
 
 
 def write(drive, targets, data, tag, email_key):

@@ -38,3 +38,5 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # For mail about a campaign: the one-click unsubscribe link (List-Unsubscribe, RFC 8058).
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500))

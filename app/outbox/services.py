@@ -3,7 +3,6 @@
 import logging
 import smtplib
 from datetime import UTC, datetime, timedelta
-
 from email import charset as email_charset
 
 from flask import current_app
@@ -23,10 +22,10 @@ SERVER_RETRY = timedelta(minutes=1)  # while the server is down, for as long as 
 LEASE = timedelta(minutes=5)  # how long a worker's claim on a batch holds if the worker dies
 
 
-def enqueue(kind, recipient, subject, text, html=None, reply_to=None):
+def enqueue(kind, recipient, subject, text, html=None, reply_to=None, unsubscribe_url=None):
     """Add a message to the session; it is sent only if the caller's transaction commits."""
     message = OutboxMessage(kind=kind, recipient=recipient, subject=subject, text=text,
-                            html=html, reply_to=reply_to)
+                            html=html, reply_to=reply_to, unsubscribe_url=unsubscribe_url)
     db.session.add(message)
     return message
 
@@ -153,9 +152,13 @@ class Sender:
 
 
 def as_mail(message):
+    headers = {}
+    if message.unsubscribe_url:  # mail clients then offer "unsubscribe", one click (RFC 8058)
+        headers = {"List-Unsubscribe": f"<{message.unsubscribe_url}>",
+                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     mail_message = Message(
         subject=message.subject, recipients=[message.recipient], body=message.text,
-        html=message.html, reply_to=message.reply_to,
+        html=message.html, reply_to=message.reply_to, extra_headers=headers,
     )
     # The same Message-ID on every try: should a worker die after the server took a message but
     # before its batch was recorded, the copy sent again is recognisably the same mail.

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.countries.caching import seen_revision
 from app.countries.services import today
-from app.extensions import cache, db, limiter
+from app.extensions import cache, csrf, db, limiter
 from app.i18n import current_tag
 from app.letters import services as letters
 from app.outbox.services import work
@@ -150,8 +150,22 @@ def withdraw(token):
 
 
 @bp.route("/<lang:lang_code>/signatures/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # a mail client's one-click POST (RFC 8058) carries no token; the button's form checks its own
 def unsubscribe(token):
+    if request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click":
+        return one_click_unsubscribe(token)
     return signature_action(token, tokens.UNSUBSCRIBE, services.unsubscribe)
+
+
+def one_click_unsubscribe(token):
+    """What a mail client's "unsubscribe" does: stop campaign updates, no page to read, nothing else."""
+    token_data = tokens.read(token, tokens.UNSUBSCRIBE)
+    signature = services.signature_for(token_data) if token_data else None
+    if signature is None:
+        abort(404)
+    services.unsubscribe(signature)
+    db.session.commit()
+    return "", 204
 
 
 @bp.route("/<lang:lang_code>/privacy")

@@ -93,7 +93,8 @@ def queue_confirmation(signature, drive):
         context = {"signature": signature, "text": drive.text(tag), "links": links}
         subject = _("Please confirm your signature: %(title)s", title=context["text"].title)
         enqueue("confirmation", signature.email, subject,
-                render_mail("mail/confirm.txt", **context), render_mail("mail/confirm.html", **context))
+                render_mail("mail/confirm.txt", **context), render_mail("mail/confirm.html", **context),
+                unsubscribe_url=links[tokens.UNSUBSCRIBE])
 
 
 def render_mail(name, **context):

@@ -48,6 +48,11 @@ def new_user(email, password, role):
 def set_password(user, password):
     """A new password ends the sessions opened with the old one."""
     user.password_hash = hasher.hash(password)
+    end_sessions(user)
+
+
+def end_sessions(user):
+    """Every session of this account ends: a copied session cookie names a token that no longer exists."""
     user.session_token = secrets.token_hex(32)
 
 

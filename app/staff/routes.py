@@ -2,16 +2,35 @@ import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from limits import parse as parse_limit
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db, limiter
+from app.extensions import client_key, db, limiter
 from app.staff import audit
-from app.staff.auth import authenticate, email_key, new_user, roles_required, safe_next, set_password
+from app.staff.auth import (
+    authenticate,
+    email_key,
+    end_sessions,
+    new_user,
+    roles_required,
+    safe_next,
+    set_password,
+)
 from app.staff.forms import ROLE_LABELS, LoginForm, UserEditForm, UserForm
 from app.staff.models import AuditEntry, Role, User
 
@@ -59,24 +78,74 @@ def login_account():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
-@limiter.limit(login_limit, methods=["POST"], key_func=login_account)
+@limiter.limit(login_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 401)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        guessing = Guessing(login_account())
+        if guessing.barred():
+            abort(429)
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             user.last_login_at = datetime.now(UTC)
             db.session.commit()
-            login_user(user)
+            start_session(user)
             return redirect(safe_next(form.next.data) or url_for("staff.home"), 303)
         db.session.rollback()
+        guessing.failed()
         return render_template("staff/login.html", form=form, failed=True), 401
     return render_template("staff/login.html", form=form), 400 if form.is_submitted() else 200
 
 
+class Guessing:
+    """Failed logins on one account, from everywhere and from this client.
+
+    Once an account has had many failures, only clients that have failed on it are refused: the
+    owner, logging in from a client that has not failed, still gets in. Each client's own
+    failures are limited on all accounts by the login route's rate limit.
+    """
+
+    def __init__(self, account):
+        self.account, self.pair = account, f"{account}:{client_key()}"
+        self.limit = parse_limit(current_app.config["LOGIN_ACCOUNT_FAILURES"])
+        self.first = parse_limit("1 per hour")
+
+    def barred(self):
+        return not limiter.limiter.test(self.limit, self.account) and not limiter.limiter.test(self.first, self.pair)
+
+    def failed(self):
+        limiter.limiter.hit(self.limit, self.account)
+        limiter.limiter.hit(self.first, self.pair)
+
+
+def start_session(user):
+    """Log in, with a CSRF token of its own and the clocks the session lifetime is measured by."""
+    session.pop("csrf_token", None)  # a token seen before logging in is not good after it
+    login_user(user)
+    session["staff_since"] = session["staff_seen"] = datetime.now(UTC).timestamp()
+
+
+@bp.before_request
+def session_still_fresh():
+    """A staff session ends after a while without a request, and at the end of its lifetime whatever."""
+    if not current_user.is_authenticated:
+        return None
+    now, config = datetime.now(UTC).timestamp(), current_app.config
+    since, seen = session.get("staff_since", 0), session.get("staff_seen", 0)
+    if now - seen > config["STAFF_IDLE_TIMEOUT"] or now - since > config["STAFF_SESSION_LIFETIME"]:
+        logout_user()
+        session.pop("staff_since", None)
+        flash(_("Your session has ended. Please log in again."))
+        return redirect(url_for("staff.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+    session["staff_seen"] = now
+    return None
+
+
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        end_sessions(db.session.merge(current_user._get_current_object()))
+        db.session.commit()
     logout_user()
     return redirect(url_for("staff.login"), 303)
 
@@ -125,6 +194,8 @@ def user_edit(user_id):
             form.role.errors.append(_("You cannot take away your own admin rights or log yourself out for good."))
             return render_template("staff/user_form.html", form=form, user=user), 400
         user.email, user.email_key = form.email.data.strip(), email_key(form.email.data)
+        if user.active != form.active.data:
+            end_sessions(user)  # disabled: its sessions end; enabled again: old ones stay ended
         user.role, user.active = Role(form.role.data), form.active.data
         after = account(user)
         if form.password.data:
@@ -135,7 +206,7 @@ def user_edit(user_id):
         audit.record("user.update", f"user:{user.email_key}", *audit.changes(before, after))
         db.session.commit()
         if user.id == current_user.id:
-            login_user(user)  # their own new password: this session goes on under the new token
+            start_session(user)  # their own new password: this session goes on under the new token
         flash(_("Account saved."))
         return redirect(url_for("staff.users"), 303)
     return render_template("staff/user_form.html", form=form, user=user), 400 if form.is_submitted() else 200
