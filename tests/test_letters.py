@@ -401,11 +401,24 @@ def run_outbox(app, now):
         work(now=now)
 
 
+def make_signer(app, address):
+    """A confirmed signature of the drive for `address`, as signing and confirming would leave it."""
+    from app.petitions.models import Drive, Signature, SignatureState
+
+    with app.app_context():
+        drive_id = db.session.scalar(select(Drive.id))
+        db.session.add(Signature(drive_id=drive_id, name="Signer", email=address, email_key=address.casefold(),
+                                 residence="SE", locale="en", state=SignatureState.CONFIRMED,
+                                 confirmed_at=datetime.now(UTC)))
+        db.session.commit()
+
+
 def test_caps_defer_letters_and_deliver_them_after_the_reset(letters_app, inbox, noon):
     letters_app.config.update(LETTER_CAP_LEGISLATOR_HOUR=2, LETTER_CAP_LEGISLATOR_DAY=3)
     writers = [f"writer{i}@example.org" for i in range(5)]
     for address in writers:
         client = letters_app.test_client()
+        make_signer(letters_app, address)
         prove(client, address)
         assert write(client, email=address, region="Skåne").status_code == 303
     cecilia = lambda: inbox.to("cecilia@riksdagen.example")  # noqa: E731
@@ -421,6 +434,29 @@ def test_caps_defer_letters_and_deliver_them_after_the_reset(letters_app, inbox,
     assert len(cecilia()) == 5
     assert sorted(m["Reply-To"] for m in cecilia()) == writers  # none lost, none twice
     assert count(letters_app, OutboxMessage, OutboxMessage.state != MessageState.SENT) == 0
+
+
+def test_a_flood_of_letters_from_non_signers_cannot_hold_a_signers_letter_back(letters_app, inbox, noon):
+    letters_app.config.update(LETTER_CAP_LEGISLATOR_HOUR=4, LETTER_CAP_LEGISLATOR_DAY=8)
+    for i in range(24):  # addresses proved, but not signers of the drive
+        client = letters_app.test_client()
+        prove(client, f"flood{i}@example.org")
+        assert write(client, email=f"flood{i}@example.org", region="Skåne").status_code == 303
+    signer = letters_app.test_client()
+    make_signer(letters_app, "signer@example.org")
+    prove(signer, "signer@example.org")
+    assert write(signer, email="signer@example.org", region="Skåne").status_code == 303
+    run_outbox(letters_app, noon)
+    first_hour = [m["Reply-To"] for m in inbox.to("cecilia@riksdagen.example")]
+    assert "signer@example.org" in first_hour
+    assert len(first_hour) == 3  # half the hour for the flood, the signer's letter beside it
+    with letters_app.app_context():  # the flood waits its turn: half of each day, none lost
+        assert db.session.scalar(select(func.count()).select_from(LetterDelivery).where(
+            LetterDelivery.email_key.like("flood%"), LetterDelivery.legislator_id == cecilia_id())) == 24
+
+
+def cecilia_id():
+    return db.session.scalar(select(Legislator.id).where(Legislator.email == "cecilia@riksdagen.example"))
 
 
 def test_the_writers_daily_cap_defers_to_the_next_day(letters_app, inbox, noon):

@@ -722,3 +722,30 @@ def test_a_mail_client_unsubscribes_in_one_click(petition_app, inbox):
         assert db.session.scalar(select(Signature.consent_updates)) is False
     forged = path.rsplit("/", 1)[0] + "/not-a-token"
     assert client.post(forged, data={"List-Unsubscribe": "One-Click"}).status_code == 404
+
+
+def test_a_message_the_server_hangs_up_on_counts_against_its_own_tries(petition_app, inbox, monkeypatch):
+    import smtplib
+
+    from app.outbox import services as outbox
+
+    real_send = outbox.Sender.send
+
+    def hang_up_on_the_bad_one(sender, message):
+        if message.subject == "Bad":
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return real_send(sender, message)
+
+    monkeypatch.setattr(outbox.Sender, "send", hang_up_on_the_bad_one)
+    with petition_app.app_context():
+        outbox.enqueue("test", "bad@example.org", "Bad", "x")
+        outbox.enqueue("test", "good@example.org", "Good", "y")
+        db.session.commit()
+    for _ in range(outbox.MAX_ATTEMPTS + 1):  # the good one waits behind the hang-ups, then leaves
+        deliver(petition_app)
+        make_due(petition_app)
+    with petition_app.app_context():
+        bad, good = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert (bad.state, bad.attempts) == (MessageState.FAILED, outbox.MAX_ATTEMPTS)
+    assert bad.last_error.startswith("SMTPServerDisconnected")
+    assert good.state == MessageState.SENT and good.attempts == 0

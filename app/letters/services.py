@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app, session
-from sqlalchemy import func, select, text, update
+from sqlalchemy import case, func, select, text, update
 
 from app.countries import geo
 from app.countries.caching import seen_revision
@@ -18,6 +18,7 @@ from app.letters import templates
 from app.letters.models import Legislator, Letter, LetterDelivery, LetterState
 from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import enqueue
+from app.petitions.models import Signature, SignatureState
 
 SUBJECT_MAX = 300  # the outbox's subject column
 PROOFS_KEPT = 10  # addresses a browser has proved it reads, remembered in its session
@@ -198,7 +199,7 @@ def release(letter, drive):
     legislators = {l.id: l for l in db.session.scalars(
         select(Legislator).where(Legislator.id.in_(ids)).order_by(Legislator.id).with_for_update()
     )}
-    schedule = Schedule(ids, letter.email_key, now)
+    schedule = Schedule(ids, letter.email_key, now, signed=signed(drive, letter.email_key))
     queued = 0
     for legislator_id in ids:
         legislator = legislators.get(legislator_id)
@@ -215,6 +216,13 @@ def release(letter, drive):
     return queued
 
 
+def signed(drive, email_key):
+    """Whether the writer is a confirmed signer of the drive: their letters go before others'."""
+    return db.session.scalar(select(Signature.id).where(
+        Signature.drive_id == drive.id, Signature.email_key == email_key,
+        Signature.state == SignatureState.CONFIRMED).limit(1)) is not None
+
+
 def hour_start(hour):
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(hours=hour)
 
@@ -223,25 +231,25 @@ class Schedule:
     """Hours (since the epoch) in which letters may leave: per legislator per hour and per day, per writer per day.
 
     Hours and days are UTC clock hours and days. Each letter takes the earliest hour, from now
-    on, in which none of the three caps is full; nothing is refused, only later.
+    on, in which none of its caps is full; nothing is refused, only later. Letters from writers
+    who have not signed the drive may take only half of a legislator's hour and day, so that a
+    flood of them cannot push a signer's letter back: a signer's finds room within the hour.
     """
 
-    def __init__(self, legislator_ids, email_key, now):
+    def __init__(self, legislator_ids, email_key, now, signed=True):
         config = current_app.config
         self.per_hour = config["LETTER_CAP_LEGISLATOR_HOUR"]
         self.per_day = config["LETTER_CAP_LEGISLATOR_DAY"]
         self.writer_per_day = config["LETTER_CAP_VISITOR_DAY"]
+        self.signed = signed
         self.now_hour = int(now.timestamp() // 3600)
         since = self.now_hour - self.now_hour % 24
-        counted = db.session.execute(
-            select(LetterDelivery.legislator_id, LetterDelivery.slot_hour, func.count())
-            .where(LetterDelivery.legislator_id.in_(legislator_ids), LetterDelivery.slot_hour >= since)
-            .group_by(LetterDelivery.legislator_id, LetterDelivery.slot_hour)
-        )
-        self.hours, self.days = Counter(), Counter()
-        for legislator_id, hour, count in counted:
+        self.hours, self.days, self.open_hours, self.open_days = Counter(), Counter(), Counter(), Counter()
+        for legislator_id, hour, count, unsigned in db.session.execute(taken(legislator_ids, since)):
             self.hours[legislator_id, hour] += count
             self.days[legislator_id, hour // 24] += count
+            self.open_hours[legislator_id, hour] += unsigned or 0
+            self.open_days[legislator_id, hour // 24] += unsigned or 0
         self.writer_days = Counter()
         for hour, count in db.session.execute(
             select(LetterDelivery.slot_hour, func.count())
@@ -250,20 +258,43 @@ class Schedule:
         ):
             self.writer_days[hour // 24] += count
 
+    def full(self, legislator_id, hour):
+        """Which cap, if any, keeps this letter out of `hour`: "day" or "hour"."""
+        day, key = hour // 24, (legislator_id, hour)
+        if self.writer_days[day] >= self.writer_per_day or self.days[legislator_id, day] >= self.per_day:
+            return "day"
+        if not self.signed and self.open_days[legislator_id, day] >= max(1, self.per_day // 2):
+            return "day"
+        if self.hours[key] >= self.per_hour or (
+                not self.signed and self.open_hours[key] >= max(1, self.per_hour // 2)):
+            return "hour"
+        return None
+
     def take(self, legislator_id):
         hour = self.now_hour
-        while True:
-            day = hour // 24
-            if self.writer_days[day] >= self.writer_per_day or self.days[legislator_id, day] >= self.per_day:
-                hour = (day + 1) * 24
-            elif self.hours[legislator_id, hour] >= self.per_hour:
-                hour += 1
-            else:
-                break
+        while cap := self.full(legislator_id, hour):
+            hour = (hour // 24 + 1) * 24 if cap == "day" else hour + 1
+        day = hour // 24
         self.hours[legislator_id, hour] += 1
         self.days[legislator_id, day] += 1
         self.writer_days[day] += 1
+        if not self.signed:
+            self.open_hours[legislator_id, hour] += 1
+            self.open_days[legislator_id, day] += 1
         return hour
+
+
+def taken(legislator_ids, since):
+    """(legislator, hour, letters, letters from writers who have not signed that drive) from `since` on."""
+    signer = select(Signature.id).where(
+        Signature.drive_id == LetterDelivery.drive_id, Signature.email_key == LetterDelivery.email_key,
+        Signature.state == SignatureState.CONFIRMED).exists()
+    return (
+        select(LetterDelivery.legislator_id, LetterDelivery.slot_hour, func.count(),
+               func.sum(case((signer, 0), else_=1)))
+        .where(LetterDelivery.legislator_id.in_(legislator_ids), LetterDelivery.slot_hour >= since)
+        .group_by(LetterDelivery.legislator_id, LetterDelivery.slot_hour)
+    )
 
 
 def sent_counts(drive):

@@ -77,18 +77,20 @@ def deliver_batch(limit=50, now=None):
     """
     now = now or datetime.now(UTC)
     messages = claim(limit, now)
-    sent = 0
+    sent, current = 0, None
     try:
         with Sender() as sender:
-            for message in messages:
-                sent += attempt(sender, message)
+            for current in messages:
+                sent += attempt(sender, current)
                 db.session.commit()
     except (smtplib.SMTPException, OSError, UndeliverableHere) as error:
-        # The server, not a message, failed: wait and retry the rest, without using up their tries.
+        # The server, not a message, failed: wait and retry the rest, without using up their tries;
+        # but a server that hung up in the middle of one message may be refusing that message.
         db.session.rollback()
+        hung_up_on = current if isinstance(error, smtplib.SMTPServerDisconnected) else None
         for message in messages:
             if message.state == MessageState.SENDING:
-                failed(message, error, counts=False)
+                failed(message, error, counts=message is hung_up_on)
         db.session.commit()
     return len(messages), sent
 
@@ -98,7 +100,7 @@ def attempt(sender, message):
     try:
         sender.send(message)
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError):
-        raise  # the connection is gone: the whole batch waits
+        raise  # the connection is gone: the whole batch waits (deliver_batch counts a hang-up mid-message)
     except smtplib.SMTPException as error:  # refused recipient or data: this message only
         failed(message, error)
         return 0
