@@ -49,7 +49,7 @@ def test_countries_lists_every_iso_country_with_its_status(client):
 def test_country_detail_keeps_precision_bounds_and_sources(client):
     angola = client.get("/api/v1/countries/AO").get_json()
     assert angola["treaty"]["in_force"] == {
-        "on": None, "no_later_than": {"date": "2018-10", "precision": "month"}, "verified": True,
+        "on": None, "no_later_than": {"date": "2018-10", "precision": "month"}, "verified": False,
     }
     assert all(s["publisher"] and s["publisher_kind"] and s["title"] for s in angola["treaty"]["sources"])
     assert any(s["url"] and s["url"].startswith("http") for s in angola["treaty"]["sources"])

@@ -369,3 +369,10 @@ def test_a_load_that_would_orphan_a_kept_rows_sources_changes_nothing(empty_app,
     assert result.exit_code == 1
     assert "cases.csv, row cy-2025-businessman-consent (in the database), column sources: cyprus-mail.com" in result.output
     assert snapshot(empty_app) == before
+
+
+def test_a_bound_needs_its_verified_flag_too(empty_app, data_copy):
+    directory, _ = data_copy
+    line = set_cell(directory, "treaties.csv", "AO", "in_force_verified", "")
+    result = load(empty_app, directory)
+    assert f"treaties.csv, line {line}, column in_force_verified: write yes or no" in result.output

@@ -69,6 +69,9 @@ def test_unverified_dates_and_bounds_are_marked(client):
     assert "not yet confirmed by a primary source" in mongolia
     angola = client.get("/en/countries/ao").get_data(as_text=True)
     assert 'no later than <time datetime="2018-10">October 2018</time>' in angola
+    # The bound comes from a list seen only in copies: it is marked as such too.
+    bound = angola[angola.index('no later than <time datetime="2018-10">'):]
+    assert "not yet confirmed by a primary source" in bound[:bound.index("</li>")]
 
 
 def test_dates_keep_their_precision_on_the_page(client):

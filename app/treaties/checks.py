@@ -11,7 +11,8 @@ def treaty_checks(values):
     ):
         yield "signed_on", "a treaty needs a date (signed_on, signed_by, in_force_on, in_force_by) or a dispute"
     for event in ("signed", "in_force"):
-        if values[f"{event}_on"] and values[f"{event}_verified"] is None:
+        # The flag speaks for the day, or for the bound where the day is unknown.
+        if (values[f"{event}_on"] or values[f"{event}_by"]) and values[f"{event}_verified"] is None:
             yield f"{event}_verified", "write yes or no: was this date read in a source?"
         if values[f"{event}_verified"] is None:
             values[f"{event}_verified"] = True  # no date of its own: nothing to verify
@@ -41,7 +42,7 @@ def legal_basis_checks(values):
 def verified_dates(values):
     """The _verified columns of the dates a row says were read in a source."""
     return [f"{event}_verified" for event in ("signed", "in_force")
-            if values.get(f"{event}_on") and values.get(f"{event}_verified")]
+            if (values.get(f"{event}_on") or values.get(f"{event}_by")) and values.get(f"{event}_verified")]
 
 
 def registry_checks(spec, values, registry):
