@@ -479,8 +479,12 @@ def test_a_draft_drive_is_not_public(empty_app, tmp_path):
 
 
 def test_the_country_page_links_its_open_drive_in_the_visitors_language(petition_app):
-    html = petition_app.test_client().get("/zh-hans/countries/se").get_data(as_text=True)
+    assert petition_app.test_cli_runner().invoke(args=["data", "load"]).exit_code == 0  # its cases too
+    response = petition_app.test_client().get("/zh-hans/countries/se")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
     assert 'href="/zh-hans/drives/sweden-2026"' in html and "瑞典，请宣布暂停向中国引渡" in html
+    assert "乔建军" in html  # the case below the drive, in the data's own translation
 
 
 def test_a_missing_translation_falls_back_to_the_main_language_visibly(petition_app):
