@@ -18,7 +18,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import delete, func, select, update
 
-from app.countries.services import today
+from app.records import today
 from app.extensions import db
 from app.letters.models import Letter, LetterDelivery, LetterState
 from app.outbox.models import MessageState, OutboxMessage

@@ -10,6 +10,11 @@ def utcnow():
     return datetime.now(UTC)
 
 
+def today():
+    """Today's date in UTC: the day statuses, drives and retention are reckoned on."""
+    return utcnow().date()
+
+
 def upsert_row(model, found, values):
     """Add a new row or update `found` in place; say which: created, updated or unchanged."""
     if found is None:

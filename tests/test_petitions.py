@@ -2,21 +2,21 @@
 
 import email
 import re
-from pathlib import Path
-from collections import Counter
 import socket
 import threading
+from collections import Counter
 from email import policy
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select, update
 
-from app.countries import services
 from app.extensions import db, mail
 from app.outbox.models import MessageState, OutboxMessage
 from app.petitions.models import Drive, Signature
+from app.records import today
 from tests.conftest import axe_violations, serve
 
 DRIVE_YAML = """
@@ -265,7 +265,7 @@ def test_a_closed_drive_can_be_neither_signed_nor_confirmed(petition_app, inbox,
     page = client.get("/en/drives/sweden-2026").get_data(as_text=True)
     assert "closed and can no longer be signed" in page and '<form method="post"' not in page
     with petition_app.app_context():  # closed through its file as through the back office: retention runs from today
-        assert db.session.scalar(select(Drive.closes_on)) == services.today()
+        assert db.session.scalar(select(Drive.closes_on)) == today()
     confirm = link(inbox.to("anna@example.org")[0], "confirm")
     page = client.get(confirm)
     response = client.post(confirm, data={"csrf_token": csrf_from(page.get_data(as_text=True))})

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, inspect, select, text, update
 
-from app.countries.services import today
+from app.records import today
 from app.extensions import db
 from app.letters.models import Letter
 from app.outbox.models import OutboxMessage

@@ -14,6 +14,7 @@ from app.countries import geo, services
 from app.extensions import db
 from app.letters import services as letters
 from app.petitions import services as petitions
+from app.records import today
 from app.treaties.loader import SPECS, rows_as_csv
 from app.treaties.sources import cited
 from app.urls import public_url
@@ -34,7 +35,7 @@ def as_of():
     """The ?as_of=YYYY-MM-DD date, today by default."""
     text = request.args.get("as_of")
     if text is None:
-        return services.today()
+        return today()
     try:
         if not AS_OF.fullmatch(text):
             raise ValueError
@@ -166,7 +167,7 @@ def drive(slug):
     targets = letters.recipients(found) if letters.has_letter(found) else []
     return jsonify(
         slug=found.slug, iso2=found.iso2, state=found.state, goal=found.goal,
-        confirmed=found.confirmed_count, signable=found.signable_on(services.today()),
+        confirmed=found.confirmed_count, signable=found.signable_on(today()),
         opens_on=found.opens_on and found.opens_on.isoformat(),
         closes_on=found.closes_on and found.closes_on.isoformat(),
         title=main.title, languages=sorted(t.locale for t in found.texts),

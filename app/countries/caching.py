@@ -7,7 +7,7 @@ from flask import current_app, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.countries.services import today
+from app.records import today
 from app.extensions import cache
 from app.revisions import current_revision
 

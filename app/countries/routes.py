@@ -6,6 +6,7 @@ from app.countries.caching import cached_page
 from app.countries.forms import CountryFilter
 from app.i18n import negotiate
 from app.petitions import services as petitions
+from app.records import today
 
 
 @bp.route("/")
@@ -19,7 +20,7 @@ def root():
 @bp.route("/<lang:lang_code>/")
 @cached_page()
 def home():
-    world = services.world(services.today())
+    world = services.world(today())
     return render_template(
         "countries/home.html", world=world, listed=services.listed(world, get_locale()),
         latest=services.latest_developments(world),
@@ -30,7 +31,7 @@ def home():
 @cached_page(args=("status", "region"))
 def index():
     form = CountryFilter(request.args).fill_choices(get_locale())
-    world = services.world(services.today())
+    world = services.world(today())
     if not form.validate():
         return render_template("countries/index.html", form=form, rows=[], world=world), 400
     rows = services.filtered(world, get_locale(), form.status.data, form.region.data)
@@ -42,7 +43,7 @@ def index():
 def show(code):
     if code != code.lower():
         return redirect(url_for("countries.show", code=code.lower()), 301)
-    day = services.today()
+    day = today()
     country = services.country(code.upper(), day)
     drive = petitions.open_drive(code.upper(), day)
     return render_template("countries/show.html", country=country, drive=drive)

@@ -1,7 +1,7 @@
 """The read side: what the public pages and the API show, as of a date."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -12,10 +12,6 @@ from app.extensions import db
 from app.treaties.dates import PartialDate
 from app.treaties.models import Case, LegalBasis, Measure, Treaty
 from app.treaties.status import Verdict, figures, standing, standings
-
-
-def today():
-    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)

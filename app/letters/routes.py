@@ -15,18 +15,18 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
-from app.countries.services import today
 from app.extensions import db, limiter
 from app.i18n import current_tag, languages
 from app.letters import services
 from app.letters.forms import LetterForm
 from app.letters.models import Letter, LetterState
 from app.letters.templates import LetterTemplateError
-from app.outbox.services import enqueue, work
+from app.outbox.services import deliver_inline, enqueue
 from app.petitions import tokens
 from app.petitions.forms import ActionForm
 from app.petitions.models import Drive
 from app.petitions.services import email_key, render_mail, visible_drive
+from app.records import today
 from app.urls import public_url
 
 bp = Blueprint("letters", __name__)
@@ -101,8 +101,7 @@ def send(drive, data, targets):
     except IntegrityError:  # the same letter sent twice at once, where the lock does not reach (SQLite)
         db.session.rollback()
         return "already"
-    if current_app.config["OUTBOX_INLINE"]:
-        work()
+    deliver_inline()
     return status
 
 
@@ -233,8 +232,8 @@ def confirm(token):
     else:
         outcome, queued = release(letter, drive)
     db.session.commit()
-    if queued and current_app.config["OUTBOX_INLINE"]:
-        work()
+    if queued:
+        deliver_inline()
     return render_template("letters/confirm.html", outcome=outcome, drive=drive, count=queued or 0), \
         {"closed": 409, "unavailable": 503}.get(outcome, 200)
 

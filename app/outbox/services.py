@@ -174,6 +174,12 @@ def message_id(message, sender):
     return f"<outbox-{message.id}.{int(message.created_at.timestamp())}@{domain}>"
 
 
+def deliver_inline():
+    """Under `make run` (OUTBOX_INLINE), deliver what a request has just committed; elsewhere the worker does."""
+    if current_app.config["OUTBOX_INLINE"]:
+        work()
+
+
 def work(limit=50, now=None):
     """Deliver due messages batch after batch until none are due; return how many were sent.
 

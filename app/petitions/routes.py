@@ -5,14 +5,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.countries.caching import seen_revision
-from app.countries.services import today
 from app.extensions import cache, csrf, db, limiter
 from app.i18n import current_tag
 from app.letters import services as letters
-from app.outbox.services import work
+from app.outbox.services import deliver_inline
 from app.petitions import bp, services, tokens
 from app.petitions.forms import ActionForm, SignatureForm
 from app.petitions.models import Drive
+from app.records import today
 from app.revisions import read_one
 
 # Where the cached drive page takes, on each view, the visitor's own form token and the live
@@ -109,8 +109,7 @@ def sign(slug):
 def store_signature(drive, data):
     services.sign(drive, data, current_tag())
     db.session.commit()
-    if current_app.config["OUTBOX_INLINE"]:
-        work()
+    deliver_inline()
 
 
 @bp.route("/<lang:lang_code>/drives/<slug>/check-your-mail")

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, lazyload
 
-from app.countries.services import today
+from app.records import today
 from app.extensions import db
 from app.i18n import languages
 from app.outbox.services import enqueue

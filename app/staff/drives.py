@@ -9,7 +9,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.countries.services import today
+from app.records import today
 from app.extensions import db
 from app.i18n import language_name
 from app.letters import services as letters

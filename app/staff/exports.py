@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import String, case, column, func, literal, literal_column, select, values
 
 from app.countries import geo
-from app.countries.services import today
+from app.records import today
 from app.extensions import db
 from app.i18n import html_lang, languages
 from app.petitions.models import Drive, Signature, SignatureState

@@ -14,7 +14,7 @@ from wtforms import BooleanField, DateField, RadioField
 from wtforms.validators import Optional, ValidationError
 
 from app.countries import geo
-from app.countries.services import today
+from app.records import today
 from app.extensions import db
 from app.i18n import current_tag, html_lang
 from app.letters import services as letters
