@@ -128,3 +128,24 @@ def test_bad_targets_are_refused(empty_app, tmp_path, targets):
     path.write_text(TARGET_DRIVE.format(targets=targets), encoding="utf-8")
     result = empty_app.test_cli_runner().invoke(args=["drives", "create", "--file", str(path)])
     assert result.exit_code != 0 and "targets: all, {chamber: NAME}" in result.output
+
+
+def test_an_import_and_its_audit_entry_are_one_transaction(empty_app, tmp_path, monkeypatch):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.letters.models import Legislator
+    from app.staff import audit
+
+    path = tmp_path / "mps.csv"
+    path.write_text("id,country,name,chamber,party,region,email,language,active\n"
+                    "mp-1,SE,Anna Andersson,Riksdag,S,Stockholm,anna@riksdagen.example,sv,yes\n", encoding="utf-8")
+
+    def audit_fails(*args, **kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(audit, "record", audit_fails)
+    result = empty_app.test_cli_runner().invoke(args=["legislators", "import", str(path)])
+    assert result.exit_code != 0
+    with empty_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Legislator)) == 0

@@ -376,3 +376,15 @@ def test_a_bound_needs_its_verified_flag_too(empty_app, data_copy):
     line = set_cell(directory, "treaties.csv", "AO", "in_force_verified", "")
     result = load(empty_app, directory)
     assert f"treaties.csv, line {line}, column in_force_verified: write yes or no" in result.output
+
+
+def test_the_load_and_its_audit_entry_are_one_transaction(empty_app, data_dir, monkeypatch):
+    from app.staff import audit
+
+    def audit_fails(*args, **kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(audit, "record", audit_fails)
+    result = load(empty_app, data_dir)
+    assert result.exit_code != 0
+    assert all(rows == [] for rows in snapshot(empty_app).values()), "no data without its audit entry"

@@ -17,6 +17,7 @@ def import_command(path, country, language):
     try:
         result = import_file(path, country, language)
     except LegislatorImportError as error:
+        db.session.rollback()
         click.echo("Nothing was imported; fix these and run again:", err=True)
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)

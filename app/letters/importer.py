@@ -37,7 +37,7 @@ class Result:
 
 
 def import_file(path, country=None, language=None):
-    """Read a CSV or Popolo JSON file of legislators and upsert them all, or none."""
+    """Read a CSV or Popolo JSON file of legislators and upsert them all, or none; never commits."""
     path = Path(path)
     reader = read_popolo if path.suffix.lower() == ".json" else read_csv
     records, skipped = reader(path, country, language)
@@ -47,8 +47,7 @@ def import_file(path, country=None, language=None):
         raise LegislatorImportError(problems)
     result = upsert([values for _, values in records])
     result.skipped = skipped
-    db.session.commit()
-    return result
+    return result  # the caller commits, with its audit entry, in one transaction
 
 
 def read_csv(path, country, language):

@@ -18,6 +18,7 @@ def load_command(directory, prune):
     try:
         tallies = load(directory or current_app.config["DATA_DIR"], prune)
     except LoadError as error:
+        db.session.rollback()
         click.echo("Nothing was loaded; fix these rows and run again:", err=True)
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)

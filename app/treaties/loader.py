@@ -264,7 +264,7 @@ def sourcing_problems(parsed):
 
 
 def load(directory, prune=False):
-    """Validate every file, then upsert them all in one transaction."""
+    """Validate every file, then upsert them all; the caller commits, with its audit entry, or nothing is kept."""
     directory = Path(directory)
     parsed, problems = {}, []
     for name, spec in SPECS.items():
@@ -275,15 +275,10 @@ def load(directory, prune=False):
     problems = problems or sourcing_problems(parsed)
     if problems:
         raise LoadError(problems)
-    try:
-        tallies = {name: upsert(SPECS[name], rows, prune) for name, rows in parsed.items()}
-        stale = stale_sources()
-        if stale:  # rows kept from before (not in the files) whose publisher went or changed
-            raise LoadError(stale)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    tallies = {name: upsert(SPECS[name], rows, prune) for name, rows in parsed.items()}
+    stale = stale_sources()
+    if stale:  # rows kept from before (not in the files) whose publisher went or changed
+        raise LoadError(stale)
     return tallies
 
 
