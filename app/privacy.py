@@ -85,7 +85,7 @@ def anonymise_letters(where):
 
 
 def retain(on=None, dry_run=False):
-    """Apply the retention period; returns what was (or, dry, would be) removed, per drive."""
+    """Apply the retention period; returns what was (or, dry, would be) removed, per drive. Never commits."""
     on = on or today()
     report = {}
     for drive in expired_drives(on):
@@ -98,9 +98,6 @@ def retain(on=None, dry_run=False):
         report[drive.slug] = tally
     if not dry_run:
         report["(outbox)"] = Tally(messages=scrub_outbox(datetime.now(UTC)))
-        db.session.commit()
-    else:
-        db.session.rollback()
     return report
 
 
@@ -132,8 +129,7 @@ def erase(address):
     digest = hashlib.blake2b(key.encode(), key=current_app.config["SECRET_KEY"].encode()[:64],
                              digest_size=8).hexdigest()
     audit.record("privacy.erase", f"person:{digest}", after=vars(tally), actor="command line")
-    db.session.commit()
-    return tally
+    return tally  # the caller commits: the erasure and its audit entry are one transaction
 
 
 @privacy.command("retain")
@@ -141,6 +137,10 @@ def erase(address):
 def retain_command(dry_run):
     """Delete what the retention period has run out for (run it daily, e.g. from cron)."""
     report = retain(dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
     verb = "would delete" if dry_run else "deleted"
     for name, tally in report.items():
         click.echo(f"{name}: {verb} {tally.signatures} signatures, anonymised {tally.letters} letters, "
@@ -154,5 +154,6 @@ def retain_command(dry_run):
 def erase_command(address):
     """Erase one person's data on request: their signatures, letters and mail, on every drive."""
     tally = erase(address)
+    db.session.commit()
     click.echo(f"erased {tally.signatures} signatures, anonymised {tally.letters} letters, "
                f"deleted {tally.messages} mails")
