@@ -1,6 +1,5 @@
 """Extension objects, created unbound and initialised in create_app()."""
 
-import hashlib
 import threading
 from functools import cached_property
 
@@ -17,6 +16,8 @@ from limits.storage import MemoryStorage
 from sqlalchemy import MetaData
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
+
+from app.keys import keyed_digest
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,8 +65,7 @@ cache = Cache()
 
 def client_key():
     """Who a rate limit counts: a keyed hash of the address, so no raw IP is ever stored."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hashlib.blake2b((request.remote_addr or "").encode(), key=secret[:64], digest_size=16).hexdigest()
+    return keyed_digest(request.remote_addr or "", 16)
 
 
 class LockedMemoryStorage(MemoryStorage):

@@ -9,7 +9,6 @@ subject or reply address once it is OUTBOX_RETENTION_DAYS old and sent (or given
 `erase` removes one person's data on request, on every drive.
 """
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,12 +17,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import delete, func, select, update
 
-from app.records import today
 from app.extensions import db
+from app.keys import keyed_digest
 from app.letters.models import Letter, LetterDelivery, LetterState
 from app.outbox.models import MessageState, OutboxMessage
 from app.petitions.models import Drive, DriveState, Signature, SignatureState
 from app.petitions.services import adjust_count, email_key
+from app.records import today
 from app.staff import audit
 
 privacy = AppGroup("privacy", help="Delete personal data as the privacy notice promises.")
@@ -126,8 +126,7 @@ def erase(address):
     db.session.execute(update(OutboxMessage).where(func.lower(OutboxMessage.reply_to) == key).values(
         subject="", text="", html=None, reply_to=None))
     # The log says that an erasure happened, not whose: a digest only matches if you know the address.
-    digest = hashlib.blake2b(key.encode(), key=current_app.config["SECRET_KEY"].encode()[:64],
-                             digest_size=8).hexdigest()
+    digest = keyed_digest(key, 8)
     audit.record("privacy.erase", f"person:{digest}", after=vars(tally), actor="command line")
     return tally  # the caller commits: the erasure and its audit entry are one transaction
 

@@ -5,6 +5,8 @@ import hashlib
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app.keys import keyed_digest
+
 CONFIRM, WITHDRAW, UNSUBSCRIBE = "confirm", "withdraw", "unsubscribe"
 LETTER = "letter"  # confirms a letter's address; names a Letter rather than a Signature
 EXPIRING = {CONFIRM, LETTER}
@@ -20,8 +22,7 @@ def fingerprint(email_key):
     Keyed with the site's secret: the token's payload is readable (base64), and an unkeyed digest of
     an address could be matched against a list of addresses.
     """
-    key = hashlib.sha256(f"link-fingerprint:{current_app.config['SECRET_KEY']}".encode()).digest()
-    return hashlib.blake2b(email_key.encode(), key=key, digest_size=6).hexdigest()
+    return keyed_digest(email_key, 6, person=b"link-fingerprint")
 
 
 def legacy_fingerprint(email_key):

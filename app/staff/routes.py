@@ -1,4 +1,3 @@
-import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import client_key, db, limiter
+from app.keys import keyed_digest
 from app.staff import audit
 from app.staff.auth import (
     authenticate,
@@ -73,8 +73,7 @@ def login_limit():
 def login_account():
     """Counts attempts on one account from everywhere, as client_key counts one client's on all."""
     address = (request.form.get("email") or "").strip().casefold()
-    return "login:" + hashlib.blake2b(address.encode(), key=current_app.config["SECRET_KEY"].encode()[:64],
-                                      digest_size=16).hexdigest()
+    return "login:" + keyed_digest(address, 16)
 
 
 @bp.route("/login", methods=["GET", "POST"])
