@@ -18,11 +18,11 @@ from flask.cli import AppGroup
 from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
-from app.keys import keyed_digest
+from app.keys import email_key, keyed_digest
 from app.letters.models import Letter, LetterDelivery, LetterState
 from app.outbox.models import MessageState, OutboxMessage
 from app.petitions.models import Drive, DriveState, Signature, SignatureState
-from app.petitions.services import adjust_count, email_key
+from app.petitions.services import adjust_count
 from app.records import today
 from app.staff import audit
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, limiter
 from app.i18n import current_tag, languages
+from app.keys import email_key
 from app.letters import services
 from app.letters.forms import LetterForm
 from app.letters.models import Letter, LetterState
@@ -25,7 +26,7 @@ from app.outbox.services import deliver_inline, enqueue
 from app.petitions import tokens
 from app.petitions.forms import ActionForm
 from app.petitions.models import Drive
-from app.petitions.services import email_key, render_mail, visible_drive
+from app.petitions.services import render_mail, visible_drive
 from app.records import today
 from app.urls import public_url
 

@@ -11,13 +11,14 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, lazyload
 
-from app.records import today
 from app.extensions import db
 from app.i18n import languages
+from app.keys import email_key
 from app.outbox.services import enqueue
 from app.petitions import tokens
 from app.petitions.drivefile import SLUG
 from app.petitions.models import VISIBLE, Drive, DriveState, Signature, SignatureState
+from app.records import today
 from app.urls import public_url
 
 MAX_CONFIRMATION_SENDS = 3
@@ -35,11 +36,6 @@ def open_drive(iso2, day):
     """The country's drive that can be signed today, if any."""
     drives = db.session.scalars(select(Drive).where(Drive.iso2 == iso2, Drive.state == DriveState.OPEN))
     return next((d for d in drives if d.signable_on(day)), None)
-
-
-def email_key(address):
-    """What makes two addresses the same person's: case does not count."""
-    return address.casefold()
 
 
 def sign(drive, data, tag):

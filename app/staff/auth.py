@@ -12,6 +12,7 @@ from flask_login import LoginManager, current_user
 from sqlalchemy import select
 
 from app.extensions import db
+from app.keys import email_key
 from app.staff.models import Role, User
 
 PASSWORD_MIN = 12
@@ -34,10 +35,6 @@ def dummy_hash():
 @login_manager.user_loader
 def load_user(session_token):
     return db.session.scalar(select(User).where(User.session_token == session_token, User.active))
-
-
-def email_key(address):
-    return address.strip().casefold()
 
 
 def new_user(email, password, role):

@@ -20,11 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import client_key, db, limiter
-from app.keys import keyed_digest
+from app.keys import email_key, keyed_digest
 from app.staff import audit
 from app.staff.auth import (
     authenticate,
-    email_key,
     end_sessions,
     new_user,
     roles_required,
