@@ -50,6 +50,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent || echo "npm ci failed: accessibility tests will skip (and fail under CI=true)"
 
 test: translations chromium node_modules/.package-lock.json
+	$(BIN)/ruff check app tests bench scripts
 	APP_ENV=testing $(BIN)/pytest -q -p no:cacheprovider
 	APP_ENV=testing TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
 

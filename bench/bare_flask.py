@@ -12,9 +12,10 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bare_insert import inserts  # noqa: E402
+
 from app import create_app  # noqa: E402
 from app.extensions import csrf, db  # noqa: E402
-from bare_insert import inserts  # noqa: E402
 
 app = create_app()
 

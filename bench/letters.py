@@ -98,12 +98,13 @@ def prepare(url, workdir, targets):
 
 def run(url, letters):
     os.environ.setdefault("APP_ENV", "development")
+    from sqlalchemy import func, select
+
     from app import create_app
     from app.extensions import db
     from app.letters import services
     from app.outbox.models import OutboxMessage
     from app.petitions.services import visible_drive
-    from sqlalchemy import func, select
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "OUTBOX_INLINE": False})
     timings = []

@@ -21,7 +21,14 @@ sys.path.insert(0, str(BENCH))  # run as a script: its helpers sit next to it
 from load_client import EXPECTED, Links, Visitor, drive_load  # noqa: E402
 from load_cpu import CpuMeter  # noqa: E402
 from pages import (  # noqa: E402
-    HOST, ROOT, HarnessError, database_label, free_port, print_log, stop_gunicorn, wait_ready,
+    HOST,
+    ROOT,
+    HarnessError,
+    database_label,
+    free_port,
+    print_log,
+    stop_gunicorn,
+    wait_ready,
 )
 from sign import POSTGRESQL_URL, drive_yaml, psql, run_flask  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402

@@ -183,7 +183,7 @@ def wrk_run(args, url, seconds, script):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
         raise HarnessError(f"wrk failed ({out.returncode}): {out.stderr.strip()}")
-    line = next((l for l in out.stdout.splitlines() if l.startswith("{")), None)
+    line = next((row for row in out.stdout.splitlines() if row.startswith("{")), None)
     if line is None:
         raise HarnessError(f"wrk printed no result line:\n{out.stdout}")
     raw = json.loads(line)
@@ -247,7 +247,7 @@ def python_run(args, port, path, seconds):
     for t in threads:
         t.join(timeout=seconds + 30)
     wall = time.monotonic() - start
-    latencies = sorted(l for ls, _ in out for l in ls)
+    latencies = sorted(latency for ls, _ in out for latency in ls)
     return {
         "requests": len(latencies),
         "seconds": wall,

@@ -28,10 +28,20 @@ sys.path.insert(0, str(BENCH))  # run as a script: pages.py and bare_insert.py s
 
 import bare_insert  # noqa: E402
 from pages import (  # noqa: E402
+    HOST,
+    ROOT,
+    HarnessError,
     add_load_arguments,
     checked_arguments,
-    HOST, ROOT, HarnessError, database_label, free_port, get, make_runner, percentile,
-    pick_generator, print_log, stop_gunicorn, wait_ready,
+    database_label,
+    free_port,
+    get,
+    make_runner,
+    percentile,
+    pick_generator,
+    print_log,
+    stop_gunicorn,
+    wait_ready,
 )
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
@@ -347,7 +357,7 @@ def wrk_post(args, port, path, seconds, body, cookie, workdir):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + GRACE + 60)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("{")), None)
+    line = next((row for row in out.stdout.splitlines() if row.startswith("{")), None)
     if out.returncode != 0 or line is None:
         raise HarnessError(f"wrk failed ({out.returncode}): {out.stderr.strip()}\n{out.stdout}")
     raw = json.loads(line)
@@ -408,7 +418,7 @@ def python_post(args, port, path, seconds, body, cookie):
     for t in threads:
         t.join(timeout=seconds + TIMEOUT + 30)
     window = max([t["last"] for t in out] + [start + seconds]) - start
-    latencies = sorted(l for t in out for l in t["latencies"])
+    latencies = sorted(latency for t in out for latency in t["latencies"])
     return {
         "sent": sum(t["sent"] for t in out), "requests": len(latencies),
         "ok": sum(t["ok"] for t in out), "seconds": window, "rps": len(latencies) / window,

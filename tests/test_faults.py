@@ -23,8 +23,7 @@ from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import LEASE, enqueue, work
 from app.petitions.models import Signature
 from tests.conftest import migrated_app, unavailable
-from tests.test_petitions import (Inbox, csrf_from, free_port, inbox, mail_to, petition_app,  # noqa: F401
-                                  set_drive, sign)
+from tests.test_petitions import Inbox, csrf_from, free_port, inbox, mail_to, petition_app, set_drive, sign  # noqa: F401
 
 
 @pytest.mark.parametrize("url", [

@@ -29,7 +29,7 @@ def run(app, *args):
 
 def everyone(app):
     with app.app_context():
-        return {l.source_id: l for l in db.session.scalars(select(Legislator))}
+        return {person.source_id: person for person in db.session.scalars(select(Legislator))}
 
 
 def test_csv_import_then_reimport_updates_rather_than_duplicates(empty_app, tmp_path):
@@ -117,8 +117,8 @@ def test_a_drive_names_its_targets_among_active_legislators(empty_app, tmp_path,
     assert empty_app.test_cli_runner().invoke(args=["drives", "create", "--file", str(path)]).exit_code == 0
     with empty_app.app_context():
         drive = db.session.scalar(select(Drive))
-        assert [l.name for l in recipients(drive)] == expected  # never Cecilia (inactive) or CZ
-        skåne = [l.name for l in recipients(drive, region="Skåne")]
+        assert [person.name for person in recipients(drive)] == expected  # never Cecilia (inactive) or CZ
+        skåne = [person.name for person in recipients(drive, region="Skåne")]
     assert skåne == [n for n in expected if n == "Björn Berg"]
 
 

@@ -141,7 +141,7 @@ def test_each_target_gets_one_mail_in_their_language_with_the_writer_to_reply_to
 
     api = client.get("/api/v1/drives/sweden-2026").get_json()
     assert api["letters_sent"] == 3
-    assert {l["id"]: l["letters_sent"] for l in api["legislators"]} == {"mp-1": 1, "mp-2": 1, "mp-3": 1}
+    assert {person["id"]: person["letters_sent"] for person in api["legislators"]} == {"mp-1": 1, "mp-2": 1, "mp-3": 1}
     drive_page = client.get("/en/drives/sweden-2026").get_data(as_text=True)
     assert "3 letters sent to legislators so far." in drive_page
     assert '<tr><th scope="row">Li Wei</th><td>M</td><td>1</td></tr>' in drive_page

@@ -4,12 +4,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, inspect, select, text, update
 
-from app.records import today
 from app.extensions import db
 from app.letters.models import Letter
 from app.outbox.models import OutboxMessage
 from app.petitions.models import Drive, Signature
 from app.privacy import months_before
+from app.records import today
 from app.staff.models import AuditEntry
 from tests.test_letters import WRITER, body, inbox, letters_app, link, press, prove, sign, write  # noqa: F401
 from tests.test_petitions import deliver

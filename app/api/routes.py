@@ -173,8 +173,8 @@ def drive(slug):
         title=main.title, languages=sorted(t.locale for t in found.texts),
         url=public_url("petitions.drive", slug=found.slug, lang_code=found.main_locale),
         letters_sent=letters_sent,
-        legislators=[{"id": l.source_id, "name": l.name, "chamber": l.chamber, "party": l.party,
-                      "region": l.region, "letters_sent": per_legislator.get(l.id, 0)} for l in targets],
+        legislators=[{"id": person.source_id, "name": person.name, "chamber": person.chamber, "party": person.party,
+                      "region": person.region, "letters_sent": per_legislator.get(person.id, 0)} for person in targets],
     )
 
 

@@ -7,8 +7,8 @@ from flask import current_app, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.records import today
 from app.extensions import cache
+from app.records import today
 from app.revisions import current_revision
 
 

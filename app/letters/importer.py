@@ -164,7 +164,7 @@ def duplicates(name, records):
 
 def upsert(rows):
     """Create or update legislators by (country, source id)."""
-    existing = {(l.iso2, l.source_id): l for l in db.session.scalars(select(Legislator))}
+    existing = {(person.iso2, person.source_id): person for person in db.session.scalars(select(Legislator))}
     result = Result()
     for values in rows:
         values = {**values, "active": values["active"] == "yes"}

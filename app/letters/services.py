@@ -196,7 +196,7 @@ def release(letter, drive):
     ids = sorted(set(letter.legislator_ids) - written)
     now = clock()
     # Concurrent releases to the same legislators take their slots one after the other (PostgreSQL).
-    legislators = {l.id: l for l in db.session.scalars(
+    legislators = {person.id: person for person in db.session.scalars(
         select(Legislator).where(Legislator.id.in_(ids)).order_by(Legislator.id).with_for_update()
     )}
     schedule = Schedule(ids, letter.email_key, now, signed=signed(drive, letter.email_key))

@@ -6,10 +6,8 @@ from enum import StrEnum
 from sqlalchemy import DateTime, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-
 from app.extensions import db
 from app.records import utcnow
-
 
 
 class MessageState(StrEnum):

@@ -11,7 +11,6 @@ from app.records import utcnow
 from app.revisions import PublicData
 
 
-
 class DriveState(StrEnum):
     DRAFT = "draft"
     OPEN = "open"

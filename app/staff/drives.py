@@ -9,7 +9,6 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.records import today
 from app.extensions import db
 from app.i18n import language_name
 from app.letters import services as letters
@@ -19,6 +18,7 @@ from app.petitions.drivefile import SLUG
 from app.petitions.forms import SignatureForm, residence_choices
 from app.petitions.models import Drive, DriveState, DriveText
 from app.petitions.states import StateChange, change_state
+from app.records import today
 from app.staff import audit
 from app.staff.auth import roles_required
 from app.staff.models import Role

@@ -14,11 +14,11 @@ from wtforms import BooleanField, DateField, RadioField
 from wtforms.validators import Optional, ValidationError
 
 from app.countries import geo
-from app.records import today
 from app.extensions import db
 from app.i18n import current_tag, html_lang
 from app.letters import services as letters
 from app.petitions.models import Drive, Signature, SignatureState
+from app.records import today
 from app.staff import audit, exports
 from app.staff.auth import roles_required
 from app.staff.models import Role

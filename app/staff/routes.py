@@ -152,8 +152,8 @@ def logout():
 @roles_required(Role.CAMPAIGNER, Role.ORGANISER)
 def home():
     from app.petitions.models import Drive
-    drives = db.session.scalars(select(Drive).order_by(Drive.created_at.desc())).all()
-    return render_template("staff/home.html", drives=drives)
+    newest_first = db.session.scalars(select(Drive).order_by(Drive.created_at.desc())).all()
+    return render_template("staff/home.html", drives=newest_first)
 
 
 # --- accounts (admin) ---------------------------------------------------------------------
