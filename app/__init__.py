@@ -6,7 +6,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import InternalServerError, MethodNotAllowed, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, i18n, urls
+from app import config, i18n
 from app.extensions import (
     CONTENT_SECURITY_POLICY,
     cache,
@@ -70,7 +70,7 @@ def register_extensions(app):
 def register_blueprints(app):
     from app.api import bp as api_bp
     from app.countries import bp as countries_bp
-    from app.countries.geo import CountryConverter
+    from app.geo import CountryConverter
     from app.letters.routes import bp as letters_bp
     from app.outbox import bp as outbox_bp
     from app.petitions import bp as petitions_bp
@@ -162,8 +162,9 @@ def register_errorhandlers(app):
 
 
 def register_template_context(app):
-    app.add_template_global(urls.public_url, "public_url")
-    app.add_template_filter(urls.absolute, "absolute")
+    from app import templating  # with the blueprints: it uses the countries' labels
+
+    templating.register(app)
 
     @app.context_processor
     def language_context():

@@ -10,7 +10,7 @@ subject or reply address once it is OUTBOX_RETENTION_DAYS old and sent (or given
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import click
 from flask import current_app
@@ -23,7 +23,7 @@ from app.letters.models import Letter, LetterDelivery, LetterState
 from app.outbox.models import MessageState, OutboxMessage
 from app.petitions.models import Drive, DriveState, Signature, SignatureState
 from app.petitions.services import adjust_count
-from app.records import today
+from app.records import today, utcnow
 from app.staff import audit
 
 privacy = AppGroup("privacy", help="Delete personal data as the privacy notice promises.")
@@ -32,7 +32,7 @@ UNSENT = (MessageState.PENDING, MessageState.SENDING)
 
 
 @dataclass
-class Tally:
+class Removed:
     signatures: int = 0
     letters: int = 0
     messages: int = 0
@@ -61,7 +61,7 @@ def expired_drives(on):
 
 def anonymise_letters(where):
     """Letters matching `where` keep their count, nothing of their writer; held ones go."""
-    tally = Tally()
+    tally = Removed()
     held = select(Letter.id).where(where, Letter.state == LetterState.HELD)
     tally.letters += db.session.execute(delete(Letter).where(Letter.id.in_(held))).rowcount
     released = db.session.scalars(select(Letter).where(where, Letter.state == LetterState.RELEASED)).all()
@@ -89,7 +89,7 @@ def retain(on=None, dry_run=False):
     on = on or today()
     report = {}
     for drive in expired_drives(on):
-        tally = Tally()
+        tally = Removed()
         doomed = (Signature.drive_id == drive.id) & ~Signature.consent_updates
         tally.signatures = db.session.scalar(select(func.count()).select_from(Signature).where(doomed))
         if not dry_run:
@@ -97,7 +97,7 @@ def retain(on=None, dry_run=False):
             tally.letters = anonymise_letters(Letter.drive_id == drive.id).letters
         report[drive.slug] = tally
     if not dry_run:
-        report["(outbox)"] = Tally(messages=scrub_outbox(datetime.now(UTC)))
+        report["(outbox)"] = Removed(messages=scrub_outbox(utcnow()))
     return report
 
 
@@ -114,7 +114,7 @@ def scrub_outbox(now):
 def erase(address):
     """Everything kept about one address, on every drive: signatures uncounted, letters anonymised, mail gone."""
     key = email_key(address)
-    tally = Tally()
+    tally = Removed()
     for signature in db.session.scalars(select(Signature).where(Signature.email_key == key)).all():
         if signature.state == SignatureState.CONFIRMED:
             adjust_count(signature.drive_id, -1)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.extensions import db
+from app.letters import proofs
 from app.letters import services as letter_services
 from app.letters.models import Legislator, Letter, LetterDelivery
 from app.outbox.models import MessageState, OutboxMessage
@@ -92,7 +93,7 @@ def set_drive(app, tmp_path, state, verb):
 def prove(client, address=WRITER):
     """As if this browser had pressed a confirmation button for `address` (tested on its own below)."""
     with client.application.app_context():
-        proof = letter_services.proof(address.casefold())
+        proof = proofs.proof(address.casefold())
     with client.session_transaction() as session:
         session["proofs"] = [proof]
 

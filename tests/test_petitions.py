@@ -693,7 +693,7 @@ def test_a_links_readable_part_holds_no_plain_digest_of_the_address(petition_app
     import hashlib
     import json
 
-    from app.petitions import tokens
+    from app import tokens
 
     client = petition_app.test_client()
     sign(client)

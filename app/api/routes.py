@@ -5,13 +5,15 @@ import io
 import re
 from datetime import date
 
-from flask import Response, abort, jsonify, request
+from flask import Response, jsonify, request
 from sqlalchemy import select
 
+from app import geo
 from app.api import bp
 from app.api.openapi import document
-from app.countries import geo, services
+from app.countries import services
 from app.extensions import db
+from app.http import or_404
 from app.letters import services as letters
 from app.petitions import services as petitions
 from app.records import today
@@ -159,9 +161,7 @@ def csv_response(filename, header, rows):
 
 @bp.get("/drives/<slug>")
 def drive(slug):
-    found = petitions.visible_drive(slug)
-    if found is None:
-        abort(404)
+    found = or_404(petitions.visible_drive(slug))
     main = found.text(found.main_locale)
     letters_sent, per_legislator = letters.sent_counts(found)
     targets = letters.recipients(found) if letters.has_letter(found) else []

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from app.countries import geo
+from app import geo
 from app.countries.labels import VERDICTS
 
 

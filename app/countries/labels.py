@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.treaties.models import (
     CaseKind,
+    CaseOutcome,
     LegalBasisKind,
     MeasureKind,
-    Outcome,
     PublisherKind,
 )
 from app.treaties.status import Verdict
@@ -85,16 +85,16 @@ CASE_KINDS = {
 }
 
 OUTCOMES = {
-    Outcome.REFUSED: _l("Refused"),
-    Outcome.VIOLATION_FOUND: _l("Violation found"),
-    Outcome.APPROVED: _l("Approved"),
-    Outcome.EXTRADITED: _l("Extradited"),
-    Outcome.CONSENTED: _l("Consented"),
-    Outcome.REVERSED: _l("Refusal reversed"),
-    Outcome.EXECUTED: _l("Executed after return"),
-    Outcome.DIED_IN_CUSTODY: _l("Died in custody"),
-    Outcome.RETURNED: _l("Returned"),
-    Outcome.WITHDRAWN: _l("Withdrawn"),
+    CaseOutcome.REFUSED: _l("Refused"),
+    CaseOutcome.VIOLATION_FOUND: _l("Violation found"),
+    CaseOutcome.APPROVED: _l("Approved"),
+    CaseOutcome.EXTRADITED: _l("Extradited"),
+    CaseOutcome.CONSENTED: _l("Consented"),
+    CaseOutcome.REVERSED: _l("Refusal reversed"),
+    CaseOutcome.EXECUTED: _l("Executed after return"),
+    CaseOutcome.DIED_IN_CUSTODY: _l("Died in custody"),
+    CaseOutcome.RETURNED: _l("Returned"),
+    CaseOutcome.WITHDRAWN: _l("Withdrawn"),
 }
 
 

@@ -1,8 +1,8 @@
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
+from app.caching import cached_page
 from app.countries import bp, services
-from app.countries.caching import cached_page
 from app.countries.forms import CountryFilter
 from app.i18n import negotiate
 from app.petitions import services as petitions

@@ -6,7 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.countries import geo
+from app import geo
 from app.countries.labels import MEASURES
 from app.extensions import db
 from app.treaties.dates import PartialDate

@@ -13,15 +13,12 @@ legislators = AppGroup("legislators", help="The legislators letters go to.")
 @click.option("--country", help="ISO code for files that do not name it (Popolo), e.g. SE.")
 @click.option("--language", help="Preferred language where the file gives none, e.g. sv.")
 def import_command(path, country, language):
-    """Import legislators from CSV (see the README) or Popolo JSON; a bad row changes nothing."""
+    """Import legislators from CSV (see docs/campaigners.md) or Popolo JSON; a bad row changes nothing."""
     try:
         result = import_file(path, country, language)
     except LegislatorImportError as error:
         db.session.rollback()
-        click.echo("Nothing was imported; fix these and run again:", err=True)
-        for problem in error.problems:
-            click.echo(f"  {problem}", err=True)
-        raise SystemExit(1) from None
+        raise click.ClickException("\n  ".join(["Nothing was imported; fix these and run again:", *map(str, error.problems)])) from None
     audit.record("legislators.import", f"file:{path}", actor="command line", after={
         "created": result.created, "updated": result.updated, "unchanged": result.unchanged})
     db.session.commit()

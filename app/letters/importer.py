@@ -4,17 +4,16 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from app.countries import geo
+from app import geo
 from app.extensions import db
 from app.letters.models import Legislator
-from app.records import upsert_row
+from app.records import today, upsert_row
 
 CSV_COLUMNS = ("id", "country", "name", "chamber", "party", "region", "email", "language", "active")
 LENGTHS = {"source_id": 200, "name": 200, "title": 100, "chamber": 200, "party": 200, "region": 200}
@@ -29,7 +28,7 @@ class LegislatorImportError(Exception):
 
 
 @dataclass
-class Result:
+class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -118,7 +117,7 @@ def contact(person, kind):
 
 def ended(membership):
     end = membership.get("end_date")
-    return bool(end) and end[:10] < date.today().isoformat()
+    return bool(end) and end[:10] < today().isoformat()
 
 
 def checked(values):
@@ -165,7 +164,7 @@ def duplicates(name, records):
 def upsert(rows):
     """Create or update legislators by (country, source id)."""
     existing = {(person.iso2, person.source_id): person for person in db.session.scalars(select(Legislator))}
-    result = Result()
+    result = ImportReport()
     for values in rows:
         values = {**values, "active": values["active"] == "yes"}
         outcome = upsert_row(Legislator, existing.get((values["iso2"], values["source_id"])), values)

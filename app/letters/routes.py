@@ -1,34 +1,27 @@
-from types import SimpleNamespace
-from urllib.parse import quote
+"""The letter pages: write and preview, the thank-you page, and the confirmation link's button."""
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_babel import force_locale
+from types import SimpleNamespace
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
+from app import tokens
 from app.extensions import db, limiter
-from app.i18n import current_tag, languages
+from app.http import or_404
+from app.i18n import current_tag
 from app.keys import email_key
-from app.letters import services
+from app.letters import mail, proofs, services  # noqa: F401  (mail: the outbox's writer of confirmations)
+from app.letters.compose import mailto, versions
 from app.letters.forms import LetterForm
-from app.letters.models import Letter, LetterState
+from app.letters.models import Letter
+from app.letters.services import LetterOutcome
 from app.letters.templates import LetterTemplateError
-from app.outbox.services import deliver_inline, enqueue
-from app.petitions import tokens
+from app.outbox.services import deliver_inline
 from app.petitions.forms import ActionForm
-from app.petitions.models import Drive
-from app.petitions.services import render_mail, visible_drive
+from app.petitions.services import visible_drive
 from app.records import today
-from app.urls import public_url
 
 bp = Blueprint("letters", __name__)
 
@@ -49,10 +42,8 @@ def previewing():
 
 
 def writable_drive_or_404(slug):
-    drive = visible_drive(slug)
-    if drive is None or not services.writable(drive):
-        abort(404)
-    return drive
+    drive = or_404(visible_drive(slug))
+    return or_404(drive if services.writable(drive) else None)
 
 
 @bp.route("/<lang:lang_code>/drives/<slug>/letter", methods=["GET", "POST"])
@@ -74,73 +65,27 @@ def write(slug):
         return render_letter(drive, form, everyone, open_, status=status, previewed=True)
     if not form.validate():
         return render_letter(drive, form, everyone, open_, status=400, previewed=True)
-    status = "held"
+    outcome = LetterOutcome.HELD  # what a bot is told: the same page as anyone
     if not form.is_bot():
-        status = send(drive, form.data, services.recipients(drive, form.region.data))
-    if status == "unavailable":
+        outcome = send(drive, form.data, services.recipients(drive, form.region.data))
+    if outcome == LetterOutcome.UNAVAILABLE:
         return render_letter(drive, form, everyone, open_, status=503, previewed=True, unavailable=True)
-    return redirect(url_for("letters.sent", slug=slug, status=status), 303)
+    return redirect(url_for("letters.sent", slug=slug, status=outcome), 303)
 
 
 def send(drive, data, targets):
-    """Store the letter; release it now if this browser has proved the address, else ask by mail.
-
-    Returns what the thank-you page says: queued, already (every legislator had this writer's
-    letter) or held (waiting for the link in the mail); or unavailable, storing nothing, when the
-    drive's letter cannot be rendered.
-    """
-    key = email_key(data["email"])
-    services.lock_writer(key)
-    try:
-        status = store(drive, data, targets, key)
-    except LetterTemplateError as error:
+    """Store the letter and commit it (see services.send); the outcome names the page to show."""
+    outcome = services.send(drive, data, targets, current_tag(), proofs.proven(email_key(data["email"])))
+    if outcome == LetterOutcome.UNAVAILABLE:
         db.session.rollback()
-        log_unavailable(drive, error)
-        return "unavailable"
+        return outcome
     try:
         db.session.commit()
     except IntegrityError:  # the same letter sent twice at once, where the lock does not reach (SQLite)
         db.session.rollback()
-        return "already"
+        return LetterOutcome.ALREADY
     deliver_inline()
-    return status
-
-
-def store(drive, data, targets, key):
-    """Write the letter and release it (a proven address), or ask by mail while the address has few links waiting.
-
-    Past services.LINKS_MAX waiting links a letter is neither stored nor mailed about, and the
-    page looks the same: no one can bomb an inbox through its letters.
-    """
-    if services.proven(key):
-        letter = services.write(drive, targets, data, current_tag(), key)
-        queued = services.release(letter, drive)
-        if not queued:
-            db.session.delete(letter)  # nothing to send: keep nothing
-        return "queued" if queued else "already"
-    if services.may_ask(key):
-        letter = services.write(drive, targets, data, current_tag(), key)
-        services.check_renders(letter, drive)
-        queue_confirmation(letter, drive)
-    return "held"
-
-
-def queue_confirmation(letter, drive):
-    """Ask the writer, in their language, to confirm the address before the letter leaves.
-
-    The address is not proven yet: the mail carries the link and neutral text, never the
-    writer's name or words (the page behind the link shows them).
-    """
-    link = public_url("letters.confirm", lang_code=letter.locale, token=tokens.make(letter, tokens.LETTER))
-    with force_locale(languages()[letter.locale]):
-        text = drive.text(letter.locale)
-        subject = _("Please confirm your letter: %(title)s", title=text.title)
-        enqueue("letter-confirmation", letter.email, subject, render_mail(
-            "mail/confirm_letter.txt", text=text, link=link, count=len(letter.legislator_ids)))
-
-
-def log_unavailable(drive, error):
-    current_app.logger.warning("The letter of drive %s cannot be rendered: %s", drive.slug, error)
+    return outcome
 
 
 def render_letter(drive, form, everyone, open_, status=200, previewed=False, expired=False, unavailable=False):
@@ -164,37 +109,10 @@ def shown_letter(drive, targets, writer, previewed):
     try:
         links = [mailto(drive, legislator, writer) for legislator in targets] \
             if previewed and len(targets) <= MAILTO_MAX else []
-        return versions(drive, targets, writer), links
+        return versions(drive, targets, writer, current_tag()), links
     except LetterTemplateError as error:
-        log_unavailable(drive, error)
+        services.log_unavailable(drive, error)
         return None
-
-
-def versions(drive, targets, writer):
-    """What the legislators receive, per language, and a reading in the visitor's language if that differs.
-
-    `sent` lists (text, subject, body, legislators) per language the letter goes in; the first
-    legislator of each stands in for all of them in the preview.
-    """
-    groups = {}
-    for legislator in targets:
-        groups.setdefault(services.letter_text(drive, legislator.language).locale, []).append(legislator)
-    sent = []
-    for locale, people in groups.items():
-        text = drive.text(locale)
-        sent.append((text, *services.compose(drive, text, people[0], writer), people))
-    own = services.letter_text(drive, languages()[current_tag()])
-    translation = None
-    if targets and own.locale not in groups:
-        translation = (own, *services.compose(drive, own, targets[0], writer))
-    return {"sent": sent, "translation": translation, "own": own}
-
-
-def mailto(drive, legislator, writer):
-    """A mailto: link with the same letter, for the visitor's own mail program."""
-    subject, body = services.compose(drive, services.letter_text(drive, legislator.language), legislator, writer)
-    body = body.replace("\n", "\r\n")  # RFC 6068: line breaks in a mailto body are CRLF
-    return legislator, f"mailto:{quote(legislator.email, safe='@')}?subject={quote(subject)}&body={quote(body)}"
 
 
 @bp.route("/<lang:lang_code>/drives/<slug>/letter/sent")
@@ -202,52 +120,39 @@ def sent(slug):
     drive = writable_drive_or_404(slug)
     status = request.args.get("status")
     return render_template("letters/sent.html", drive=drive, text=drive.text(current_tag()),
-                           status=status if status in {"queued", "already"} else "held")
+                           status=status if status in {LetterOutcome.QUEUED, LetterOutcome.ALREADY} else "held")
 
 
 @bp.route("/<lang:lang_code>/letters/confirm/<token>", methods=["GET", "POST"])
 def confirm(token):
     """Show the letter and a button; pressing it proves the address and releases the letter."""
-    token_data = tokens.read(token, tokens.LETTER)
-    letter = None
-    if token_data is not None:
-        letter = db.session.get(Letter, token_data[0])
-        if letter is not None and not tokens.fits(letter.email_key, token_data[1]):
-            letter = None
+    letter, outcome = linked_letter(token)
     if letter is None:
-        outcome = "invalid" if token_data is None else "unknown"
         return render_template("letters/confirm.html", outcome=outcome), 404
     form = ActionForm()
     if not form.validate_on_submit():
         return render_template("letters/confirm.html", outcome="ask", form=form, letter=letter,
                                count=len(letter.legislator_ids))
-    services.lock_writer(letter.email_key)
-    db.session.refresh(letter)
-    services.remember_proof(letter.email_key)
-    drive = db.session.get(Drive, letter.drive_id)
-    queued = None
-    if letter.state == LetterState.RELEASED:
-        outcome = "already"
-    elif drive is None or not drive.signable_on(today()) or not services.writable(drive):
-        outcome = "closed"
-    else:
-        outcome, queued = release(letter, drive)
-    db.session.commit()
-    if queued:
-        deliver_inline()
-    return render_template("letters/confirm.html", outcome=outcome, drive=drive, count=queued or 0), \
-        {"closed": 409, "unavailable": 503}.get(outcome, 200)
-
-
-def release(letter, drive):
-    """(outcome, mails queued) of pressing a held letter's button; nothing changes if its letter cannot be rendered."""
-    try:
-        queued = services.release(letter, drive)
-    except LetterTemplateError as error:
+    proofs.remember_proof(letter.email_key)  # whoever pressed the button reads the address
+    outcome, drive, queued = services.confirm(letter)
+    if outcome == LetterOutcome.UNAVAILABLE:
         db.session.rollback()
-        log_unavailable(drive, error)
-        return "unavailable", None
-    return {None: "already", 0: "written"}.get(queued, "released"), queued
+    else:
+        db.session.commit()
+        deliver_inline()
+    return render_template("letters/confirm.html", outcome=outcome, drive=drive, count=queued), \
+        {LetterOutcome.CLOSED: 409, LetterOutcome.UNAVAILABLE: 503}.get(outcome, 200)
+
+
+def linked_letter(token):
+    """(the letter a confirmation link names, None) or (None, why not)."""
+    token_data = tokens.read(token, tokens.LETTER)
+    if token_data is None:
+        return None, LetterOutcome.INVALID
+    letter = db.session.get(Letter, token_data[0])
+    if letter is None or not tokens.fits(letter.email_key, token_data[1]):
+        return None, LetterOutcome.UNKNOWN
+    return letter, None
 
 
 @bp.errorhandler(CSRFError)

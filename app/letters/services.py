@@ -1,27 +1,28 @@
-"""Who a drive's letters go to, in which language, and when each may leave under the caps."""
+"""Letters' state changes (write, send, confirm) and who a drive's letters go to.
+
+Each state change takes plain values, returns a LetterOutcome and never commits: the view or
+command commits once, then hands the mail to the outbox.
+"""
 
 import hashlib
-import hmac
-import re
-from collections import Counter
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import timedelta
+from enum import StrEnum
 
-from flask import current_app, session
-from sqlalchemy import case, func, select, text, update
+from flask import current_app
+from sqlalchemy import func, select, text, update
 
-from app.countries import geo
-from app.countries.caching import seen_revision
+from app.caching import seen_revision
 from app.extensions import cache, db
-from app.i18n import languages, maximized
-from app.letters import templates
+from app.keys import email_key as key_of
+from app.letters.compose import check_renders, compose, letter_text
 from app.letters.models import Legislator, Letter, LetterDelivery, LetterState
+from app.letters.schedule import Schedule, hour_start
+from app.letters.templates import LetterTemplateError
 from app.outbox.models import MessageState, OutboxMessage
-from app.outbox.services import enqueue
-from app.petitions.models import Signature, SignatureState
+from app.outbox.services import enqueue, enqueue_later
+from app.petitions.models import Drive, Signature, SignatureState
+from app.records import today, utcnow
 
-SUBJECT_MAX = 300  # the outbox's subject column
-PROOFS_KEPT = 10  # addresses a browser has proved it reads, remembered in its session
 LINKS_MAX = 3  # confirmation links an unproven address has at a time, as signing's MAX_CONFIRMATION_SENDS
 
 
@@ -70,63 +71,71 @@ def offers_letters(drive):
     return found
 
 
-@lru_cache(maxsize=256)
-def language_key(identifier):
-    """(language, script) for a tag such as sv, zh-hans or zh_Hant; None if it is not one."""
-    return maximized(identifier.replace("_", "-")) if identifier else None
+class LetterOutcome(StrEnum):
+    """What sending or confirming a letter did, for the page that says so."""
+
+    QUEUED = "queued"  # sent from a proven address: its mails wait in the outbox
+    HELD = "held"  # waits for its writer to confirm the address (also when too many links wait: nothing stored)
+    ALREADY = "already"  # every legislator already had this writer's letter, or it was released before
+    RELEASED = "released"  # confirmed now: its mails wait in the outbox
+    WRITTEN = "written"  # confirmed now, but every legislator already had this writer's letter
+    CLOSED = "closed"  # the drive takes no more letters
+    UNAVAILABLE = "unavailable"  # the drive's letter cannot be written: nothing was stored or changed
+    INVALID = "invalid"  # a link that was forged, made for something else, or has expired
+    UNKNOWN = "unknown"  # a link to a letter that no longer exists
 
 
-def letter_text(drive, language):
-    """The drive text whose letter is sent to someone reading `language`: theirs if the drive has it, else the main one."""
-    wanted = language_key(language)
-    if wanted:
-        for text in drive.texts:
-            if text.letter_body and language_key(languages().get(text.locale, text.locale)) == wanted:
-                return text
-    return drive.text(drive.main_locale)
+def send(drive, data, targets, tag, proven):
+    """Store a letter to `targets`: released at once when its address is `proven` (True), else held and
+    its writer asked by mail to confirm, while the address has fewer than LINKS_MAX links waiting.
 
-
-def compose(drive, text, legislator, writer):
-    """(subject, body) of the letter in `text`'s language to one legislator.
-
-    `writer` has name, region and personal. The personal paragraph is passed to the template
-    as a value, so whatever it contains ({{ }}, markup, header lines) is only ever text.
+    Past LINKS_MAX a letter is neither stored nor mailed about, and the outcome is the same
+    (HELD): no one can bomb an inbox through its letters. UNAVAILABLE means the drive's letter
+    cannot be written; the caller then rolls back what this stored.
     """
-    fields = {
-        "signer_name": writer.name, "signer_region": writer.region,
-        "legislator_name": legislator.name, "legislator_title": legislator.title,
-        "country": geo.name(drive.iso2, languages().get(text.locale, text.locale)),
-        "drive_title": text.title, "personal_paragraph": writer.personal,
-    }
-    subject = " ".join(templates.render(text.letter_subject, fields).split())[:SUBJECT_MAX]
-    body = templates.render(text.letter_body, fields)
-    if writer.personal and "personal_paragraph" not in templates.fields_of(text.letter_body):
-        body = f"{body.rstrip()}\n\n{writer.personal}\n"
-    return subject, tidy(body)
+    key = key_of(data["email"])
+    lock_writer(key)
+    try:
+        if proven:
+            letter = write(drive, targets, data, tag, key)
+            queued = release(letter, drive)
+            if not queued:
+                db.session.delete(letter)  # nothing to send: keep nothing
+            return LetterOutcome.QUEUED if queued else LetterOutcome.ALREADY
+        if may_ask(key):
+            letter = write(drive, targets, data, tag, key)
+            check_renders(letter, drive)
+            enqueue_later("letter-confirmation", letter.email, letter.id, letter.locale)
+        return LetterOutcome.HELD
+    except LetterTemplateError as error:
+        log_unavailable(drive, error)
+        return LetterOutcome.UNAVAILABLE
 
 
-def tidy(body):
-    """No doubled spaces from an empty field (Dear  Anna), no runs of blank lines."""
-    body = re.sub(r"(?<=\S) {2,}(?=\S)", " ", body)
-    return re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
+def confirm(letter):
+    """Release a held letter whose writer pressed the button in the mail: (outcome, drive, mails queued).
+
+    UNAVAILABLE means the drive's letter cannot be written; the caller rolls back.
+    """
+    lock_writer(letter.email_key)
+    db.session.refresh(letter)
+    drive = db.session.get(Drive, letter.drive_id)
+    if letter.state == LetterState.RELEASED:
+        return LetterOutcome.ALREADY, drive, 0
+    if drive is None or not drive.signable_on(today()) or not writable(drive):
+        return LetterOutcome.CLOSED, drive, 0
+    try:
+        queued = release(letter, drive)
+    except LetterTemplateError as error:
+        log_unavailable(drive, error)
+        return LetterOutcome.UNAVAILABLE, drive, 0
+    if queued is None:
+        return LetterOutcome.ALREADY, drive, 0
+    return (LetterOutcome.RELEASED if queued else LetterOutcome.WRITTEN), drive, queued
 
 
-# Proof that this browser reads an address: set when its owner presses a confirmation button.
-# A keyed digest, so that the (signed, not encrypted) session cookie does not carry the address
-# and no one can forge the proof for another address.
-
-def proof(email_key):
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"letter-proof:" + email_key.encode(), hashlib.sha256).hexdigest()
-
-
-def remember_proof(email_key):
-    proofs = [p for p in session.get("proofs", []) if p != proof(email_key)]
-    session["proofs"] = [*proofs, proof(email_key)][-PROOFS_KEPT:]
-
-
-def proven(email_key):
-    return proof(email_key) in session.get("proofs", [])
+def log_unavailable(drive, error):
+    current_app.logger.warning("The letter of drive %s cannot be rendered: %s", drive.slug, error)
 
 
 def lock_writer(email_key):
@@ -146,17 +155,10 @@ def may_ask(email_key):
     Beyond that the caller stores and mails nothing, so no one can fill another's inbox from
     however many clients; a link that is used or expires makes room. The caller holds `lock_writer`.
     """
-    since = datetime.now(UTC) - timedelta(seconds=current_app.config["CONFIRMATION_MAX_AGE"])
+    since = utcnow() - timedelta(seconds=current_app.config["CONFIRMATION_MAX_AGE"])
     waiting = db.session.scalar(select(func.count()).select_from(Letter).where(
         Letter.email_key == email_key, Letter.state == LetterState.HELD, Letter.created_at >= since))
     return waiting < LINKS_MAX
-
-
-def check_renders(letter, drive):
-    """Compose the letter to each of its legislators, so that one the drive's template cannot make
-    (templates.LetterTemplateError) is refused before its writer is asked to confirm it."""
-    for legislator in db.session.scalars(select(Legislator).where(Legislator.id.in_(letter.legislator_ids))):
-        compose(drive, letter_text(drive, legislator.language), legislator, letter)
 
 
 def write(drive, targets, data, tag, email_key):
@@ -175,7 +177,7 @@ def write(drive, targets, data, tag, email_key):
 
 def clock():
     """The time letters are scheduled from (tests set it to watch the caps across hours and days)."""
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def release(letter, drive):
@@ -221,80 +223,6 @@ def signed(drive, email_key):
     return db.session.scalar(select(Signature.id).where(
         Signature.drive_id == drive.id, Signature.email_key == email_key,
         Signature.state == SignatureState.CONFIRMED).limit(1)) is not None
-
-
-def hour_start(hour):
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(hours=hour)
-
-
-class Schedule:
-    """Hours (since the epoch) in which letters may leave: per legislator per hour and per day, per writer per day.
-
-    Hours and days are UTC clock hours and days. Each letter takes the earliest hour, from now
-    on, in which none of its caps is full; nothing is refused, only later. Letters from writers
-    who have not signed the drive may take only half of a legislator's hour and day, so that a
-    flood of them cannot push a signer's letter back: a signer's finds room within the hour.
-    """
-
-    def __init__(self, legislator_ids, email_key, now, signed=True):
-        config = current_app.config
-        self.per_hour = config["LETTER_CAP_LEGISLATOR_HOUR"]
-        self.per_day = config["LETTER_CAP_LEGISLATOR_DAY"]
-        self.writer_per_day = config["LETTER_CAP_VISITOR_DAY"]
-        self.signed = signed
-        self.now_hour = int(now.timestamp() // 3600)
-        since = self.now_hour - self.now_hour % 24
-        self.hours, self.days, self.open_hours, self.open_days = Counter(), Counter(), Counter(), Counter()
-        for legislator_id, hour, count, unsigned in db.session.execute(taken(legislator_ids, since)):
-            self.hours[legislator_id, hour] += count
-            self.days[legislator_id, hour // 24] += count
-            self.open_hours[legislator_id, hour] += unsigned or 0
-            self.open_days[legislator_id, hour // 24] += unsigned or 0
-        self.writer_days = Counter()
-        for hour, count in db.session.execute(
-            select(LetterDelivery.slot_hour, func.count())
-            .where(LetterDelivery.email_key == email_key, LetterDelivery.slot_hour >= since)
-            .group_by(LetterDelivery.slot_hour)
-        ):
-            self.writer_days[hour // 24] += count
-
-    def full(self, legislator_id, hour):
-        """Which cap, if any, keeps this letter out of `hour`: "day" or "hour"."""
-        day, key = hour // 24, (legislator_id, hour)
-        if self.writer_days[day] >= self.writer_per_day or self.days[legislator_id, day] >= self.per_day:
-            return "day"
-        if not self.signed and self.open_days[legislator_id, day] >= max(1, self.per_day // 2):
-            return "day"
-        if self.hours[key] >= self.per_hour or (
-                not self.signed and self.open_hours[key] >= max(1, self.per_hour // 2)):
-            return "hour"
-        return None
-
-    def take(self, legislator_id):
-        hour = self.now_hour
-        while cap := self.full(legislator_id, hour):
-            hour = (hour // 24 + 1) * 24 if cap == "day" else hour + 1
-        day = hour // 24
-        self.hours[legislator_id, hour] += 1
-        self.days[legislator_id, day] += 1
-        self.writer_days[day] += 1
-        if not self.signed:
-            self.open_hours[legislator_id, hour] += 1
-            self.open_days[legislator_id, day] += 1
-        return hour
-
-
-def taken(legislator_ids, since):
-    """(legislator, hour, letters, letters from writers who have not signed that drive) from `since` on."""
-    signer = select(Signature.id).where(
-        Signature.drive_id == LetterDelivery.drive_id, Signature.email_key == LetterDelivery.email_key,
-        Signature.state == SignatureState.CONFIRMED).exists()
-    return (
-        select(LetterDelivery.legislator_id, LetterDelivery.slot_hour, func.count(),
-               func.sum(case((signer, 0), else_=1)))
-        .where(LetterDelivery.legislator_id.in_(legislator_ids), LetterDelivery.slot_hour >= since)
-        .group_by(LetterDelivery.legislator_id, LetterDelivery.slot_hour)
-    )
 
 
 def sent_counts(drive):

@@ -2,7 +2,8 @@
 
 import logging
 import smtplib
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from email import charset as email_charset
 
 from flask import current_app
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db, mail
 from app.outbox.models import MessageState, OutboxMessage
+from app.records import utcnow
 
 log = logging.getLogger(__name__)
 # Flask-Mail registers UTF-8 with no body encoding, so a long paragraph is one line longer than the
@@ -22,12 +24,60 @@ SERVER_RETRY = timedelta(minutes=1)  # while the server is down, for as long as 
 LEASE = timedelta(minutes=5)  # how long a worker's claim on a batch holds if the worker dies
 
 
+WRITERS = {}  # kind -> function(message) -> Mail, or None when what the mail was about is gone
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A message's parts, as a writer registered with `writes` makes them at send time."""
+
+    subject: str
+    text: str
+    html: str | None = None
+    unsubscribe_url: str | None = None
+
+
 def enqueue(kind, recipient, subject, text, html=None, reply_to=None, unsubscribe_url=None):
-    """Add a message to the session; it is sent only if the caller's transaction commits."""
+    """Add a written message to the session; it is sent only if the caller's transaction commits."""
     message = OutboxMessage(kind=kind, recipient=recipient, subject=subject, text=text,
                             html=html, reply_to=reply_to, unsubscribe_url=unsubscribe_url)
     db.session.add(message)
     return message
+
+
+def enqueue_later(kind, recipient, about_id, locale):
+    """Add a message the worker writes when it sends it, in `locale`, about row `about_id` of `kind`.
+
+    The request stores only this: rendering templates and making links is the worker's work.
+    """
+    message = OutboxMessage(kind=kind, recipient=recipient, about_id=about_id, locale=locale)
+    db.session.add(message)
+    return message
+
+
+def writes(kind):
+    """Register the function that writes mail of `kind` queued with `enqueue_later`."""
+    def register(function):
+        WRITERS[kind] = function
+        return function
+    return register
+
+
+def write(message):
+    """Fill in a message queued unwritten; False when what it was about is gone (withdrawn, erased)."""
+    if message.text is not None:
+        return True
+    mail = WRITERS[message.kind](message)
+    if mail is None:
+        return False
+    message.subject, message.text, message.html = mail.subject, mail.text, mail.html
+    message.unsubscribe_url = mail.unsubscribe_url
+    return True
+
+
+def render_mail(name, **context):
+    """A mail template rendered without the page context processors (language links etc.)."""
+    return current_app.jinja_env.get_template(name).render(**context)
 
 
 def backoff(attempts):
@@ -75,7 +125,7 @@ def deliver_batch(limit=50, now=None):
     Each message is recorded as sent as soon as the server has taken it: a worker killed
     mid-batch sends none of the finished ones again, and leaves the rest to the next worker.
     """
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     messages = claim(limit, now)
     sent, current = 0, None
     try:
@@ -96,8 +146,11 @@ def deliver_batch(limit=50, now=None):
 
 
 def attempt(sender, message):
-    """Send one message; a refusal or a bad message fails only that message."""
+    """Write (if need be) and send one message; a refusal or a bad message fails only that message."""
     try:
+        if not write(message):
+            message.state = MessageState.DROPPED
+            return 0
         sender.send(message)
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError):
         raise  # the connection is gone: the whole batch waits (deliver_batch counts a hang-up mid-message)
@@ -106,11 +159,11 @@ def attempt(sender, message):
         return 0
     except OSError:
         raise  # the network, not the message (SMTPException is an OSError too, hence the order)
-    except Exception as error:  # bad header, unencodable address...
+    except Exception as error:  # bad header, unencodable address, a template that cannot be written...
         log.warning("outbox message %s not sent: %s", message.id, type(error).__name__)
         failed(message, error)
         return 0
-    message.state, message.sent_at = MessageState.SENT, datetime.now(UTC)
+    message.state, message.sent_at = MessageState.SENT, utcnow()
     return 1
 
 
@@ -124,7 +177,7 @@ def failed(message, error, counts=True):
     else:
         message.state = MessageState.PENDING
         wait = backoff(message.attempts) if counts else SERVER_RETRY
-        message.next_attempt_at = datetime.now(UTC) + wait
+        message.next_attempt_at = utcnow() + wait
 
 
 class UndeliverableHere(Exception):

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("petitions", __name__)
 
-from app.petitions import routes  # noqa: E402,F401
+from app.petitions import mail, routes  # noqa: E402,F401

@@ -30,7 +30,7 @@ def run(path, creating):
 @drives.command("create")
 @click.option("--file", "path", required=True, type=click.Path(exists=True, dir_okay=False))
 def create(path):
-    """Create a drive from a YAML file (see the README for an example)."""
+    """Create a drive from a YAML file (see docs/campaigners.md for an example)."""
     run(path, creating=True)
 
 

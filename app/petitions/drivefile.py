@@ -1,22 +1,17 @@
 """The YAML file campaigners describe a drive with, checked before anything is written."""
 
-import re
-import unicodedata
 from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
 
-from app.countries import geo
+from app import geo
 from app.extensions import db
-from app.letters import templates as letter_templates
-from app.petitions.models import Drive, DriveState, DriveText
-from app.petitions.states import change_state
+from app.petitions import drives
+from app.petitions.drives import LETTER_FIELDS, TEXT_FIELDS, DriveChange
+from app.petitions.models import Drive, DriveState
 
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FIELDS = {"slug", "country", "state", "opens_on", "closes_on", "goal", "main_language", "texts", "targets"}
-TEXT_FIELDS = {"title", "summary", "petition"}
-LETTER_FIELDS = {"letter_subject", "letter_body"}
 
 
 class DriveFileError(ValueError):
@@ -52,9 +47,16 @@ def targets(value):
     raise DriveFileError("targets: all, {chamber: NAME} or {legislators: [ID, ...]} (ids as imported)")
 
 
+def check(where, problem):
+    """Raise a drive rule's complaint (see drives.py) about `where` in the file."""
+    if problem:
+        raise DriveFileError(f"{where}: {problem}")
+
+
 def slug(value):
-    if not isinstance(value, str) or not SLUG.fullmatch(value) or len(value) > 80:
-        raise DriveFileError("slug: lowercase letters, digits and hyphens, at most 80 (e.g. sweden-2026)")
+    if not isinstance(value, str):
+        raise DriveFileError("slug: missing")
+    check("slug", drives.slug_problem(value))
     return value
 
 
@@ -72,8 +74,7 @@ def state(value):
 
 
 def goal(value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise DriveFileError("goal: a whole number of signatures, at least 1")
+    check("goal", drives.goal_problem(value))
     return value
 
 
@@ -81,8 +82,7 @@ def dates(opens_on, closes_on):
     for name, value in (("opens_on", opens_on), ("closes_on", closes_on)):
         if value is not None and not isinstance(value, date):
             raise DriveFileError(f"{name}: write a date as YYYY-MM-DD")
-    if opens_on and closes_on and closes_on < opens_on:
-        raise DriveFileError("closes_on is before opens_on")
+    check("closes_on", drives.dates_problem(opens_on, closes_on))
     return {"opens_on": opens_on, "closes_on": closes_on}
 
 
@@ -99,39 +99,23 @@ def texts(value, main):
     checked = {}
     for tag, fields in value.items():
         language(tag, "texts")
-        if not isinstance(fields, dict) or not TEXT_FIELDS <= set(fields) <= TEXT_FIELDS | LETTER_FIELDS:
+        if not isinstance(fields, dict) or not set(TEXT_FIELDS) <= set(fields) <= {*TEXT_FIELDS, *LETTER_FIELDS}:
             raise DriveFileError(f"texts.{tag}: needs title, summary and petition, "
                                  "and may have letter_subject and letter_body")
         if not all(isinstance(v, str) and v.strip() for v in fields.values()):
             raise DriveFileError(f"texts.{tag}: {', '.join(sorted(fields))} must not be empty")
-        letter(tag, fields)
-        if len(fields["title"]) > 200 or not single_line(fields["title"]):
-            raise DriveFileError(f"texts.{tag}.title: one line of at most 200 characters, no control characters")
+        check(f"texts.{tag}.title", drives.line_problem(fields["title"], drives.TITLE_MAX))
+        check(f"texts.{tag}", drives.letter_problem(fields.get("letter_subject"), fields.get("letter_body")))
+        if "letter_subject" in fields:
+            check(f"texts.{tag}.letter_subject", drives.line_problem(fields["letter_subject"], drives.SUBJECT_MAX))
+        for name in set(LETTER_FIELDS) & set(fields):
+            check(f"texts.{tag}.{name}", drives.template_problem(fields[name]))
         checked[tag] = {k: v.strip() for k, v in fields.items()}
     return checked
 
 
-def single_line(text):
-    """One line with no control character: what a mail's Subject header can carry (a stray CR stops it)."""
-    text = text.strip()
-    return len(text.splitlines()) <= 1 and not any(unicodedata.category(c) == "Cc" for c in text)
-
-
-def letter(tag, fields):
-    """Check a letter template now, when it is saved, not when a letter is sent."""
-    if bool(fields.get("letter_subject")) != bool(fields.get("letter_body")):
-        raise DriveFileError(f"texts.{tag}: give both letter_subject and letter_body, or neither")
-    if not single_line(fields.get("letter_subject", "")):
-        raise DriveFileError(f"texts.{tag}.letter_subject: one line, no control characters")
-    for name in LETTER_FIELDS & set(fields):
-        try:
-            letter_templates.check(fields[name])
-        except letter_templates.LetterTemplateError as error:
-            raise DriveFileError(f"texts.{tag}.{name}: {error}") from None
-
-
 def apply(spec, creating):
-    """Create the drive, or update the one with the same slug; texts are upserted per language."""
+    """Create the drive, or update the one with the same slug; texts are written per language."""
     drive = db.session.scalar(select(Drive).where(Drive.slug == spec["slug"]))
     if creating and drive is not None:
         raise DriveFileError(f"a drive called {spec['slug']} already exists: use `flask drives update`")
@@ -139,15 +123,9 @@ def apply(spec, creating):
         raise DriveFileError(f"there is no drive called {spec['slug']}: use `flask drives create`")
     texts_by_tag, state = spec.pop("texts"), spec.pop("state")
     drive = drive or Drive(state=DriveState.DRAFT)
-    for name, value in spec.items():
-        setattr(drive, name, value)
-    existing = {t.locale: t for t in drive.texts}
-    for tag, fields in texts_by_tag.items():
-        text = existing.get(tag) or DriveText(locale=tag)
-        for name, value in fields.items():
-            setattr(text, name, value)
-        if tag not in existing:
-            drive.texts.append(text)
-    change_state(drive, state)  # after the texts, which a drive needs to open
-    db.session.add(drive)
+    for tag, fields in texts_by_tag.items():  # first: a published drive keeps texts in its main language
+        drives.save_text(drive, tag, fields)
+    if drives.save_settings(drive, spec) == DriveChange.NEEDS_MAIN_TEXT:
+        raise DriveFileError(f"texts: a published drive needs its texts in its main language ({spec['main_locale']})")
+    drives.change_state(drive, state)  # after the texts, which a drive needs to open
     return drive

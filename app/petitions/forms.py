@@ -8,7 +8,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import Select
 
-from app.countries import geo
+from app import geo
 
 NAME_MAX, EMAIL_MAX, REGION_MAX = 200, 254, 100
 

@@ -1,15 +1,18 @@
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 
-from app.countries.caching import seen_revision
+from app import tokens
+from app.caching import seen_revision
 from app.extensions import cache, csrf, db, limiter
+from app.http import or_404
 from app.i18n import current_tag
+from app.letters import proofs
 from app.letters import services as letters
 from app.outbox.services import deliver_inline
-from app.petitions import bp, services, tokens
+from app.petitions import bp, services
 from app.petitions.forms import ActionForm, SignatureForm
 from app.petitions.models import Drive
 from app.records import today
@@ -25,10 +28,7 @@ def sign_limit():
 
 
 def drive_or_404(slug):
-    drive = services.visible_drive(slug)
-    if drive is None:
-        abort(404)
-    return drive
+    return or_404(services.visible_drive(slug))
 
 
 def render_drive(drive, form, status=200, expired=False, slots=None):
@@ -64,10 +64,8 @@ def cached_drive_page(slug):
                  "has_letter": letters.has_letter(drive), "html": html.replace(generate_csrf(), TOKEN_SLOT)}
         cache.set(key, shell)
     else:  # the live parts need no more than this, and no session: one connection per view
-        drive = read_one(select(Drive.id, Drive.slug, Drive.goal, Drive.confirmed_count)
-                         .where(Drive.id == shell["drive_id"]))
-        if drive is None:  # deleted since the page was cached
-            abort(404)
+        drive = or_404(read_one(select(Drive.id, Drive.slug, Drive.goal, Drive.confirmed_count)
+                                .where(Drive.id == shell["drive_id"])))  # None: deleted since it was cached
     counts = current_app.jinja_env.get_template("petitions/_drive_counts.html").module
     live = letter_counts(drive, shell["has_letter"])
     return (shell["html"].replace(TOKEN_SLOT, generate_csrf())
@@ -126,14 +124,14 @@ def signature_action(token, purpose, perform):
     if not form.validate_on_submit():
         return render_template("petitions/action.html", purpose=purpose, outcome="ask", form=form)
     signature = services.signature_for(token_data)
-    outcome, drive = perform(signature) if signature else (services.Outcome.UNKNOWN, None)
-    if purpose == tokens.CONFIRM and outcome in {services.Outcome.CONFIRMED, services.Outcome.ALREADY}:
+    outcome, drive = perform(signature) if signature else (services.SignatureOutcome.UNKNOWN, None)
+    if purpose == tokens.CONFIRM and outcome in {services.SignatureOutcome.CONFIRMED, services.SignatureOutcome.ALREADY}:
         # Whoever pressed this button reads the address: their letters need no further confirmation.
-        letters.remember_proof(signature.email_key)
+        proofs.remember_proof(signature.email_key)
     # Read before the commit, which expires the drive: after it, each attribute is a query.
     can_write, slug = (letters.offers_letters(drive), drive.slug) if drive is not None else (False, None)
     db.session.commit()
-    status = 409 if outcome == services.Outcome.CLOSED else 200
+    status = 409 if outcome == services.SignatureOutcome.CLOSED else 200
     return render_template("petitions/action.html", purpose=purpose, outcome=outcome, drive_slug=slug,
                            can_write=can_write), status
 
@@ -159,9 +157,7 @@ def unsubscribe(token):
 def one_click_unsubscribe(token):
     """What a mail client's "unsubscribe" does: stop campaign updates, no page to read, nothing else."""
     token_data = tokens.read(token, tokens.UNSUBSCRIBE)
-    signature = services.signature_for(token_data) if token_data else None
-    if signature is None:
-        abort(404)
+    signature = or_404(services.signature_for(token_data) if token_data else None)
     services.unsubscribe(signature)
     db.session.commit()
     return "", 204

@@ -1,25 +1,19 @@
 """Signing, confirming and withdrawing, each a transaction the view commits once."""
 
-from datetime import UTC, datetime
 from enum import StrEnum
 
-from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, lazyload
 
+from app import tokens
 from app.extensions import db
-from app.i18n import languages
 from app.keys import email_key
-from app.outbox.services import enqueue
-from app.petitions import tokens
-from app.petitions.drivefile import SLUG
+from app.outbox.services import enqueue_later
+from app.petitions.drives import SLUG
 from app.petitions.models import VISIBLE, Drive, DriveState, Signature, SignatureState
-from app.records import today
-from app.urls import public_url
+from app.records import today, utcnow
 
 MAX_CONFIRMATION_SENDS = 3
 
@@ -44,7 +38,7 @@ def sign(drive, data, tag):
         "drive_id": drive.id, "name": data["name"], "email": data["email"],
         "email_key": email_key(data["email"]), "residence": data["residence"],
         "region": data["region"] or "", "locale": tag, "consent_updates": data["consent_updates"],
-        "state": SignatureState.PENDING, "confirmation_sends": 1, "created_at": datetime.now(UTC),
+        "state": SignatureState.PENDING, "confirmation_sends": 1, "created_at": utcnow(),
     }
     # One statement that either inserts or, for an address already on this drive (even one
     # inserted a moment ago by a simultaneous request), does nothing: the unique constraint decides.
@@ -81,24 +75,11 @@ def resend(signature, drive):
 
 
 def queue_confirmation(signature, drive):
-    """Render the confirmation mail in the signer's language and put it in the outbox."""
-    tag = signature.locale
-    links = {purpose: public_url(f"petitions.{purpose}", lang_code=tag, token=tokens.make(signature, purpose))
-             for purpose in (tokens.CONFIRM, tokens.WITHDRAW, tokens.UNSUBSCRIBE)}
-    with force_locale(languages()[tag]):
-        context = {"signature": signature, "text": drive.text(tag), "links": links}
-        subject = _("Please confirm your signature: %(title)s", title=context["text"].title)
-        enqueue("confirmation", signature.email, subject,
-                render_mail("mail/confirm.txt", **context), render_mail("mail/confirm.html", **context),
-                unsubscribe_url=links[tokens.UNSUBSCRIBE])
+    """Queue the confirmation mail; the outbox worker writes it, in the signer's language (see mail.py)."""
+    enqueue_later("confirmation", signature.email, signature.id, signature.locale)
 
 
-def render_mail(name, **context):
-    """A mail template rendered without the page context processors (language links etc.)."""
-    return current_app.jinja_env.get_template(name).render(**context)
-
-
-class Outcome(StrEnum):
+class SignatureOutcome(StrEnum):
     """What a link from a mail did, for the page that says so."""
 
     CONFIRMED = "confirmed"
@@ -121,21 +102,21 @@ def confirm(signature):
     """Count a signature once; confirming twice is harmless; closed drives count no more."""
     drive = db.session.get(Drive, signature.drive_id, options=[lazyload(Drive.texts)])  # texts: if needed
     if signature.state == SignatureState.CONFIRMED:
-        return Outcome.ALREADY, drive
+        return SignatureOutcome.ALREADY, drive
     if not drive.signable_on(today()):
-        return Outcome.CLOSED, drive
+        return SignatureOutcome.CLOSED, drive
     # Only the transaction that moves the row from pending counts it.
     moved = db.session.execute(
         update(Signature)
         .where(Signature.id == signature.id, Signature.state == SignatureState.PENDING)
-        .values(state=SignatureState.CONFIRMED, confirmed_at=datetime.now(UTC))
+        .values(state=SignatureState.CONFIRMED, confirmed_at=utcnow())
     ).rowcount
     if moved:
         adjust_count(drive.id, +1)
-        return Outcome.CONFIRMED, drive
+        return SignatureOutcome.CONFIRMED, drive
     # Someone else moved it first: confirmed in another tab, or withdrawn meanwhile.
     still_there = db.session.scalar(select(Signature.id).where(Signature.id == signature.id))
-    return (Outcome.ALREADY if still_there else Outcome.UNKNOWN), drive
+    return (SignatureOutcome.ALREADY if still_there else SignatureOutcome.UNKNOWN), drive
 
 
 def adjust_count(drive_id, step):
@@ -151,10 +132,10 @@ def withdraw(signature):
         delete(Signature).where(Signature.id == signature.id).returning(Signature.drive_id, Signature.state)
     ).first()
     if removed is None:
-        return Outcome.UNKNOWN, None
+        return SignatureOutcome.UNKNOWN, None
     if removed.state == SignatureState.CONFIRMED:
         adjust_count(removed.drive_id, -1)
-    return Outcome.DONE, None
+    return SignatureOutcome.DONE, None
 
 
 def unsubscribe(signature):
@@ -162,4 +143,4 @@ def unsubscribe(signature):
     changed = db.session.execute(
         update(Signature).where(Signature.id == signature.id).values(consent_updates=False)
     ).rowcount
-    return (Outcome.DONE if changed else Outcome.UNKNOWN), None
+    return (SignatureOutcome.DONE if changed else SignatureOutcome.UNKNOWN), None

@@ -4,11 +4,12 @@ The form has one field per column of the data/ CSV file and checks each with the
 the loader uses, so a value the back office accepts is one `flask data load` accepts too.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
+from app.http import or_404
 from app.staff import audit
 from app.staff.auth import roles_required
 from app.staff.models import Role
@@ -24,9 +25,8 @@ LONG = {"public_note", "research_note", "summary", "sources", "identifies"}  # e
 
 
 def spec_or_404(kind):
-    if kind not in KINDS:
-        abort(404)
-    return KINDS[kind], SPECS[KINDS[kind]]
+    name = or_404(KINDS.get(kind))
+    return name, SPECS[name]
 
 
 def key_attribute(spec):
@@ -53,7 +53,7 @@ def data_edit(kind, key):
     name, spec = spec_or_404(kind)
     row = None
     if key is not None:
-        row = db.session.scalar(select(spec.model).where(key_attribute(spec) == key)) or abort(404)
+        row = or_404(db.session.scalar(select(spec.model).where(key_attribute(spec) == key)))
     cells, errors, change_source = as_cells(spec, row), {}, ""
     if request.method == "POST":
         cells = {column: request.form.get(column, "") for column in spec.columns}

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import String, case, column, func, literal, literal_column, select, values
 
-from app.countries import geo
+from app import geo
 from app.extensions import db
 from app.i18n import html_lang, languages
 from app.petitions.models import Drive, Signature, SignatureState

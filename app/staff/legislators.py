@@ -7,49 +7,19 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.extensions import db
-from app.letters.importer import LegislatorImportError, import_file, language_problems
+from app.letters.importer import LegislatorImportError, import_file
 from app.letters.models import Legislator
 from app.petitions.forms import residence_choices
 from app.staff import audit
 from app.staff.auth import roles_required
+from app.staff.forms import ImportForm, LegislatorForm
 from app.staff.models import Role
 from app.staff.routes import bp
 
 FIELDS = ("name", "title", "chamber", "party", "region", "email", "language", "active")
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("CSV or Popolo JSON file"), validators=[
-        FileRequired(_l("Please choose a file.")),
-        FileAllowed(["csv", "json"], _l("Please choose a .csv or .json file."))])
-    country = SelectField(_l("Country (for files that do not name it)"), validators=[Optional()])
-    language = StringField(_l("Language (for files that do not give one, e.g. sv)"), validators=[
-        Optional(), Length(max=20)])
-
-
-class LegislatorForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please give a name.")), Length(max=200)])
-    title = StringField(_l("Title, e.g. Dr (optional)"), validators=[Length(max=100)])
-    chamber = StringField(_l("Chamber"), validators=[Length(max=200)])
-    party = StringField(_l("Party"), validators=[Length(max=200)])
-    region = StringField(_l("Region"), validators=[Length(max=200)])
-    email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(_l("Please give an e-mail address.")), Length(max=254),
-        Email(_l("This does not look like an e-mail address."), check_deliverability=False)])
-    language = StringField(_l("Language, e.g. sv"), validators=[DataRequired(_l("Please give a language.")),
-                                                                Length(max=20)])
-    active = BooleanField(_l("Receives letters"))
-
-    def validate_language(self, field):
-        if field.data and any(language_problems({"language": field.data})):
-            raise ValidationError(_l("This is not a language code (e.g. sv, en, zh-hans)."))
 
 
 @bp.route("/legislators/", methods=["GET", "POST"])

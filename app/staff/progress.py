@@ -6,14 +6,10 @@ from itertools import chain
 
 from flask import Response, render_template
 from flask_babel import format_percent, get_locale
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
-from wtforms import BooleanField, DateField, RadioField
-from wtforms.validators import Optional, ValidationError
 
-from app.countries import geo
+from app import geo
 from app.extensions import db
 from app.i18n import current_tag, html_lang
 from app.letters import services as letters
@@ -21,6 +17,7 @@ from app.petitions.models import Drive, Signature, SignatureState
 from app.records import today
 from app.staff import audit, exports
 from app.staff.auth import roles_required
+from app.staff.forms import ExportForm
 from app.staff.models import Role
 from app.staff.routes import bp
 
@@ -30,27 +27,9 @@ SIGNER_ROWS = Markup("<!-- signer rows -->")  # where the pack's signer rows str
 SIGNER_ROW = '<tr><td dir="auto">{}</td><td dir="auto">{}</td><td{}>{}</td><td>{}</td></tr>\n'
 
 
-class ExportForm(FlaskForm):
-    profile = RadioField(_l("Export type"), default="delivery", choices=[
-        ("delivery", _l("Delivery, for a parliament: name, region, country, date confirmed; no e-mail addresses")),
-        ("supporters", _l("Supporters, for a CRM: people who agreed to updates, with e-mail address and language"))])
-    format = RadioField(_l("Format"), default="csv", choices=[
-        ("csv", _l("CSV (spreadsheets)")), ("ndjson", _l("NDJSON (one JSON object per line)"))])
-    since = DateField(_l("Signed from (optional)"), validators=[Optional()])
-    until = DateField(_l("Signed until (optional)"), validators=[Optional()])
-    confirmed_only = BooleanField(_l("Confirmed signatures only"), default=True)
-
-    def validate_until(self, field):
-        if field.data and self.since.data and field.data < self.since.data:
-            raise ValidationError(_l("The end cannot come before the start."))
-
-    def export(self, drive):
-        return exports.Export(drive, self.profile.data, self.format.data, self.since.data, self.until.data,
-                              self.confirmed_only.data)
-
 
 @dataclass
-class Figures:
+class Progress:
     """What the dashboard shows of a drive, each figure aggregated in the database."""
 
     per_day: list  # [(day, confirmed that day)], days with confirmations only
@@ -70,7 +49,7 @@ def figures(drive):
     by_state = dict(db.session.execute(
         select(Signature.state, func.count()).where(Signature.drive_id == drive.id).group_by(Signature.state)).all())
     sent, per_legislator = letters.sent_counts(drive)
-    return Figures(per_day=per_day(drive), confirmed=by_state.get(SignatureState.CONFIRMED, 0),
+    return Progress(per_day=per_day(drive), confirmed=by_state.get(SignatureState.CONFIRMED, 0),
                    signatures=sum(by_state.values()), residences=residences(drive), letters_sent=sent,
                    letters=letters.with_legislators(per_legislator))
 

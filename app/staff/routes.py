@@ -1,4 +1,3 @@
-import json
 from datetime import UTC, datetime, timedelta
 
 from flask import (
@@ -12,7 +11,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from limits import parse as parse_limit
@@ -21,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import client_key, db, limiter
 from app.keys import email_key, keyed_digest
+from app.records import utcnow
 from app.staff import audit
 from app.staff.auth import (
     authenticate,
@@ -47,16 +46,6 @@ def labels():
     }
 
 
-@bp.app_template_filter("datetime_short")
-def datetime_short(value):
-    return format_datetime(value, "short")
-
-
-@bp.app_template_filter("pretty_json")
-def pretty_json(value):
-    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
-
-
 @bp.after_request
 def private(response):
     """Staff pages are nobody's cache's business, and no search engine's."""
@@ -71,8 +60,7 @@ def login_limit():
 
 def login_account():
     """Counts attempts on one account from everywhere, as client_key counts one client's on all."""
-    address = (request.form.get("email") or "").strip().casefold()
-    return "login:" + keyed_digest(address, 16)
+    return "login:" + keyed_digest(email_key(request.form.get("email") or ""), 16)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -85,7 +73,7 @@ def login():
             abort(429)
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            user.last_login_at = datetime.now(UTC)
+            user.last_login_at = utcnow()
             db.session.commit()
             start_session(user)
             return redirect(safe_next(form.next.data) or url_for("staff.home"), 303)
@@ -120,7 +108,7 @@ def start_session(user):
     """Log in, with a CSRF token of its own and the clocks the session lifetime is measured by."""
     session.pop("csrf_token", None)  # a token seen before logging in is not good after it
     login_user(user)
-    session["staff_since"] = session["staff_seen"] = datetime.now(UTC).timestamp()
+    session["staff_since"] = session["staff_seen"] = utcnow().timestamp()
 
 
 @bp.before_request
@@ -128,7 +116,7 @@ def session_still_fresh():
     """A staff session ends after a while without a request, and at the end of its lifetime whatever."""
     if not current_user.is_authenticated:
         return None
-    now, config = datetime.now(UTC).timestamp(), current_app.config
+    now, config = utcnow().timestamp(), current_app.config
     since, seen = session.get("staff_since", 0), session.get("staff_seen", 0)
     if now - seen > config["STAFF_IDLE_TIMEOUT"] or now - since > config["STAFF_SESSION_LIFETIME"]:
         logout_user()
@@ -184,7 +172,7 @@ def user_new():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required()
 def user_edit(user_id):
-    user = db.session.get(User, user_id) or abort(404)
+    user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
         before = account(user)

@@ -19,10 +19,7 @@ def load_command(directory, prune):
         tallies = load(directory or current_app.config["DATA_DIR"], prune)
     except LoadError as error:
         db.session.rollback()
-        click.echo("Nothing was loaded; fix these rows and run again:", err=True)
-        for problem in error.problems:
-            click.echo(f"  {problem}", err=True)
-        raise SystemExit(1) from None
+        raise click.ClickException("\n  ".join(["Nothing was loaded; fix these rows and run again:", *map(str, error.problems)])) from None
     audit.record("data.load", f"dir:{directory or 'data/'}", actor="command line", after={
         name: {"created": t.created, "updated": t.updated, "pruned": len(t.absent) if t.pruned else 0}
         for name, t in tallies.items()})

@@ -34,12 +34,12 @@ from app.treaties.models import (
     Basis,
     Case,
     CaseKind,
+    CaseOutcome,
     Dispute,
     LegalBasis,
     LegalBasisKind,
     Measure,
     MeasureKind,
-    Outcome,
     Publisher,
     PublisherKind,
     Treaty,
@@ -131,7 +131,7 @@ SPECS = {
         "kind": ("kind", choice(CaseKind)),
         "person": ("person", required),
         "forum": ("forum", required),
-        "outcome": ("outcome", choice(Outcome)),
+        "outcome": ("outcome", choice(CaseOutcome)),
         "summary": ("summary", required),
         "sources": ("sources", sources),
         **RESEARCH_NOTE,
@@ -231,7 +231,7 @@ def fits(model, attribute, value):
 
 
 @dataclass
-class Tally:
+class LoadReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -242,7 +242,7 @@ class Tally:
 def upsert(spec, rows, prune=False):
     """Create or update one model's rows by key, optionally deleting rows not in the file."""
     existing = {getattr(o, spec.attribute(spec.key)): o for o in db.session.scalars(select(spec.model))}
-    tally = Tally()
+    tally = LoadReport()
     for key, values, _line in rows:
         outcome = upsert_row(spec.model, existing.pop(key, None), values)
         setattr(tally, outcome, getattr(tally, outcome) + 1)

@@ -54,7 +54,7 @@ class CaseKind(StrEnum):
     RED_NOTICE = "red_notice"
 
 
-class Outcome(StrEnum):
+class CaseOutcome(StrEnum):
     REFUSED = "refused"
     VIOLATION_FOUND = "violation_found"
     APPROVED = "approved"
@@ -68,7 +68,7 @@ class Outcome(StrEnum):
 
 
 # Outcomes counted as refusals in the headline figures.
-REFUSALS = frozenset({Outcome.REFUSED, Outcome.VIOLATION_FOUND})
+REFUSALS = frozenset({CaseOutcome.REFUSED, CaseOutcome.VIOLATION_FOUND})
 
 
 
@@ -187,7 +187,7 @@ class Case(Sourced, db.Model):
     kind: Mapped[CaseKind] = mapped_column(String(30))
     person: Mapped[str] = mapped_column(String(300))
     forum: Mapped[str] = mapped_column(String(300))
-    outcome: Mapped[Outcome] = mapped_column(String(30))
+    outcome: Mapped[CaseOutcome] = mapped_column(String(30))
     summary: Mapped[str] = mapped_column(Text)
 
 

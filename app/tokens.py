@@ -1,4 +1,4 @@
-"""Signed links in mail: they name a signature and a purpose, and confirmation links expire."""
+"""Signed links in mail: they name a signature or a letter and a purpose; confirmation links expire."""
 
 import hashlib
 

@@ -10,7 +10,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 REQUESTING_STATE = "CN"  # the People's Republic of China: every page is about extradition to it
 REGIONS = ("002", "019", "142", "150", "009")  # UN M49: Africa, Americas, Asia, Europe, Oceania
-REGIONS_FILE = Path(__file__).resolve().parents[2] / "data" / "regions.csv"
+REGIONS_FILE = Path(__file__).resolve().parents[1] / "data" / "regions.csv"
 
 
 @cache

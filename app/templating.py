@@ -1,10 +1,13 @@
-"""Filters and globals the public templates use."""
+"""The filters and globals every template of the app may use: registered once, by create_app."""
+
+import json
 
 from babel.lists import format_list
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from markupsafe import Markup, escape
 
-from app.countries import geo, labels
+from app import geo, urls
+from app.countries import labels
 from app.countries.worldmap import geometry
 from app.i18n import LATIN_RUN, current_tag, html_lang, language_name, text_direction
 from app.treaties import texts
@@ -50,9 +53,13 @@ FILTERS = {
     "bcp47": html_lang,
     "text_direction": text_direction,
     "language_name": lambda tag: language_name(tag, get_locale()),
+    "datetime_short": lambda value: format_datetime(value, "short"),
+    "pretty_json": lambda value: json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True),
+    "absolute": urls.absolute,
 }
 
 GLOBALS = {
+    "public_url": urls.public_url,
     "map_geometry": geometry,
     "verdict_reason": verdict_reason,
     "data_text": data_text,
@@ -65,9 +72,9 @@ GLOBALS = {
 }
 
 
-def register(bp):
+def register(app):
     """Make the filters and globals available to every template of the app."""
     for name, function in FILTERS.items():
-        bp.add_app_template_filter(function, name)
+        app.add_template_filter(function, name)
     for name, value in GLOBALS.items():
-        bp.add_app_template_global(value, name)
+        app.add_template_global(value, name)
