@@ -1,12 +1,9 @@
 """Faults: the database unreachable, a slow mail server, a worker killed in the middle of a batch."""
 
 import asyncio
-import glob
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -22,8 +19,7 @@ from app.extensions import db
 from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import LEASE, enqueue, work
 from app.petitions.models import Signature
-from tests.conftest import migrated_app, unavailable
-from tests.test_petitions import Inbox, csrf_from, free_port, inbox, mail_to, petition_app, set_drive, sign  # noqa: F401
+from tests.helpers import Inbox, csrf_from, free_port, mail_to, migrated_app, set_drive, sign
 
 
 @pytest.mark.parametrize("url", [
@@ -113,45 +109,6 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(petitio
         assert len({m["Message-ID"] for m in handler.messages}) == 10
     finally:
         controller.stop()
-
-
-class PrivatePostgres:
-    """A PostgreSQL cluster of the test's own, so that restarting it disturbs no one else."""
-
-    def __init__(self):
-        found = shutil.which("pg_ctl") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))), None)
-        if not found:
-            unavailable("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
-        self.bin = os.path.dirname(os.path.realpath(found))
-        # PostgreSQL refuses to run as root: under root, the cluster belongs to the postgres account.
-        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        self.folder = tempfile.mkdtemp(prefix="moratorium-pg-")
-        if self.as_owner:
-            shutil.chown(self.folder, "postgres")
-        self.data, self.port = os.path.join(self.folder, "data"), free_port()
-        self.run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
-        self.pg_ctl("start")
-        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres?connect_timeout=2"
-
-    def run(self, program, *args):
-        subprocess.run([*self.as_owner, os.path.join(self.bin, program), *args], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def pg_ctl(self, action, *args):
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self.run("pg_ctl", action, "-D", self.data, "-w", "-o", options, "-l", os.path.join(self.folder, "log"),
-                 *args)
-
-    def close(self):
-        self.run("pg_ctl", "stop", "-D", self.data, "-m", "immediate")
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-@pytest.fixture
-def private_postgres():
-    cluster = PrivatePostgres()
-    yield cluster
-    cluster.close()
 
 
 @pytest.mark.postgres_only

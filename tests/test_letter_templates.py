@@ -6,8 +6,7 @@ import time
 import pytest
 
 from app.letters.templates import RENDERED_MAX, LetterTemplateError, check, render
-from tests.staff import client_as, post_form, staff_app  # noqa: F401
-from tests.test_staff import TEXTS, launch
+from tests.staff import TEXTS, client_as, launch, post_form
 
 FIELDS = {"signer_name": "Anna Berg", "signer_region": "Skåne", "legislator_name": "Björn Berg",
           "legislator_title": "Ledamot", "country": "Sweden", "drive_title": "Stop extraditions"}

@@ -1,118 +1,30 @@
 """Signing a country petition: double opt-in through a real SMTP server, exact counts."""
 
-import email
 import re
-import socket
 import threading
 from collections import Counter
-from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select, update
 
-from app.extensions import db, mail
+from app.extensions import db
 from app.outbox.models import MessageState, OutboxMessage
 from app.petitions.models import Drive, Signature
 from app.records import today
-from tests.conftest import axe_violations, serve
-
-DRIVE_YAML = """
-slug: sweden-2026
-country: SE
-state: {state}
-opens_on: 2026-01-01
-closes_on: 2099-12-31
-goal: 1000
-main_language: en
-texts:
-  en:
-    title: Sweden, declare a moratorium
-    summary: Make the Supreme Court's protection law.
-    petition: We call on Sweden to stop extraditions to China.
-  zh-hans:
-    title: 瑞典，请宣布暂停向中国引渡
-    summary: 让最高法院的保护成为法律。
-    petition: 我们呼吁瑞典停止向中国引渡。
-"""
-
-
-class Inbox:
-    """A real SMTP server (aiosmtpd) keeping what it receives, parsed as a mail client would."""
-
-    def __init__(self):
-        self.messages = []
-        self.refuse = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted"
-
-    def to(self, address):
-        return [m for m in self.messages if m["To"] == address]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def inbox():
-    handler = Inbox()
-    handler.port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    yield handler
-    controller.stop()
-
-
-@pytest.fixture
-def petition_app(empty_app, inbox, tmp_path):
-    """An app with one open drive, mail going to the test SMTP server through the outbox."""
-    mail_to(empty_app, inbox.port, OUTBOX_INLINE=False, SIGN_RATE_LIMIT="10000 per minute",
-            SERVER_NAME="moratorium.test", PUBLIC_URL="http://moratorium.test")
-    set_drive(empty_app, tmp_path, "open", "create")
-    return empty_app
-
-
-def mail_to(app, port, **settings):
-    """Point Flask-Mail at `port`; it copies its settings when initialised, and sends nothing under TESTING unless told."""
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False, **settings)
-    mail.init_app(app)
-
-
-def set_drive(app, tmp_path, state, verb, yaml=DRIVE_YAML):
-    path = tmp_path / "drive.yaml"
-    path.write_text(yaml.format(state=state), encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["drives", verb, "--file", str(path)])
-    assert result.exit_code == 0, result.output
-
-
-def csrf_from(html):
-    """The page's CSRF token, from a form's hidden field whatever the order of its attributes."""
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
-def sign(client, locale="en", **fields):
-    page = client.get(f"/{locale}/drives/sweden-2026").get_data(as_text=True)
-    data = {"csrf_token": csrf_from(page), "name": "Anna Berg", "email": "anna@example.org",
-            "residence": "SE", "region": "", "accept_privacy": "y", **fields}
-    return client.post(f"/{locale}/drives/sweden-2026", data={k: v for k, v in data.items() if v is not None})
-
-
-def deliver(app):
-    result = app.test_cli_runner().invoke(args=["outbox", "work"])
-    assert result.exit_code == 0, result.output
+from tests.helpers import (
+    axe_violations,
+    csrf_from,
+    deliver,
+    link,
+    mail_to,
+    press,
+    run_together,
+    serve,
+    set_drive,
+    sign,
+)
 
 
 def count(app, model):
@@ -123,18 +35,6 @@ def count(app, model):
 def confirmed_count(app):
     with app.app_context():
         return db.session.scalar(select(Drive.confirmed_count))
-
-
-def link(message, purpose):
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    return re.search(rf"http://moratorium\.test(/\S+/signatures/{purpose}/\S+)", text).group(1)
-
-
-def press(client, path):
-    """What a person does with a link from the mail: open it, then press its button."""
-    page = client.get(path)
-    assert page.status_code == 200
-    return client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
 
 
 def test_sign_confirm_by_mail_and_count_once(petition_app, inbox):
@@ -361,26 +261,6 @@ def make_due(app):
         db.session.commit()
 
 
-def run_together(count_, target):
-    """Start `count_` threads at the same moment and wait for them all."""
-    barrier = threading.Barrier(count_)
-    errors = []
-
-    def run(i):
-        barrier.wait()
-        try:
-            target(i)
-        except Exception as error:  # collected, so a thread's failure fails the test
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count_)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
-
-
 def test_simultaneous_signatures_count_exactly(petition_app, inbox):
     # 8 people sign at once, and 4 of them twice more in different case.
     pages = {}
@@ -588,7 +468,7 @@ def test_rate_limits_can_live_in_redis_shared_by_every_process(databases):
 
     import redis
 
-    from tests.conftest import migrated_app, unavailable
+    from tests.helpers import migrated_app, unavailable
 
     try:
         redis.Redis.from_url("redis://127.0.0.1:6379").ping()

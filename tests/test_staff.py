@@ -10,16 +10,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.letters.models import Legislator
-from app.petitions.models import Drive, DriveState
+from app.petitions.models import Drive
 from app.staff.models import AuditEntry, User
-from tests.conftest import serve
-from tests.staff import PASSWORD, ROLES, client_as, csrf, log_in, post_form, staff_app  # noqa: F401
-
-DRIVE = {"country": "CZ", "slug": "czechia-2027", "goal": "5000", "opens_on": "", "closes_on": "",
-         "main_locale": "en", "target_kind": "all", "target_value": ""}
-TEXTS = {"title": "Czechia, declare a moratorium", "summary": "The Supreme Court refused.",
-         "petition": "We call on Czechia to stop extraditions to China.", "letter_subject": "",
-         "letter_body": ""}
+from tests.helpers import serve
+from tests.staff import DRIVE, PASSWORD, ROLES, TEXTS, client_as, csrf, launch, log_in, post_form
 
 
 def audit_entries(app, action=None):
@@ -28,13 +22,6 @@ def audit_entries(app, action=None):
         if action:
             query = query.where(AuditEntry.action == action)
         return [(e.actor, e.action, e.target, e.before, e.after, e.source) for e in db.session.scalars(query)]
-
-
-def launch(client, **fields):
-    response = post_form(client, "/en/staff/drives/new", {**DRIVE, **fields})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    with client.application.app_context():
-        return db.session.scalar(select(Drive.id).where(Drive.slug == fields.get("slug", DRIVE["slug"])))
 
 
 # --- every route refuses whoever may not use it -------------------------------------------
@@ -458,7 +445,7 @@ def test_a_campaigner_logs_in_and_launches_a_drive_in_a_browser(staff_app, brows
 
 
 def test_changes_from_the_command_line_are_in_the_audit_log_too(staff_app, tmp_path):
-    from tests.test_petitions import DRIVE_YAML
+    from tests.helpers import DRIVE_YAML
     runner = staff_app.test_cli_runner()
     drive_file = tmp_path / "drive.yaml"
     drive_file.write_text(DRIVE_YAML.format(state="open"), encoding="utf-8")
