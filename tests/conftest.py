@@ -1,31 +1,37 @@
-"""Fixtures: app, client, runner, on SQLite or on the PostgreSQL named by TEST_DATABASE_URL."""
+"""Fixtures, visible to every test: app, client, runner, on SQLite or on the PostgreSQL named by
+TEST_DATABASE_URL; an SMTP server (inbox), apps with a drive (petition_app, letters_app) or staff
+accounts (staff_app), a browser, a PostgreSQL cluster of the test's own. Plain helpers are in
+helpers.py and staff.py."""
 
 import os
-import threading
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
+from aiosmtpd.controller import Controller
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
 os.environ.setdefault("APP_ENV", "testing")
 os.environ.setdefault("SECRET_KEY", "test-secret")
 
-from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.staff.auth import new_user  # noqa: E402
+from tests.helpers import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LEGISLATORS,
+    LETTER_DRIVE_YAML,
+    Inbox,
+    PrivatePostgres,
+    free_port,
+    mail_to,
+    migrated_app,
+    set_drive,
+    unavailable,
+)
+from tests.staff import PASSWORD, ROLES  # noqa: E402
 
-ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
-
-
-def unavailable(reason):
-    """Skip a test whose real part is missing; under CI a skip is a failure."""
-    if ON_CI:
-        pytest.fail(f"{reason} (CI=true: a skipped test fails the run)")
-    pytest.skip(reason)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -74,13 +80,6 @@ def databases(tmp_path_factory):
     found.drop_all()
 
 
-def migrated_app(url, settings=None):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, **(settings or {})})
-    with app.app_context():
-        upgrade()
-    return app
-
-
 @pytest.fixture(scope="session")
 def app(databases):
     """The application with the project's data/ loaded; shared, so tests must not write."""
@@ -116,23 +115,6 @@ def data_dir():
     return Path(__file__).resolve().parent.parent / "data"
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-@contextmanager
-def serve(app):
-    """The app served on a free local port, for a real browser to visit."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-
-
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless, driven by Playwright."""
@@ -146,14 +128,53 @@ def browser():
         browser.close()
 
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+# --- mail, drives, letters, staff accounts --------------------------------------------------------
+
+@pytest.fixture
+def inbox():
+    handler = Inbox()
+    handler.port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    yield handler
+    controller.stop()
 
 
-def axe_violations(page):
-    """(rule, impact, first elements) for every axe-core violation on the page as it stands."""
-    if not AXE.exists():
-        unavailable("axe-core is not installed (npm ci)")
-    # Evaluated rather than added as a <script>: the site's Content-Security-Policy refuses inline scripts.
-    page.evaluate(AXE.read_text())
-    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results["violations"]]
+@pytest.fixture
+def petition_app(empty_app, inbox, tmp_path):
+    """An app with one open drive, mail going to the test SMTP server through the outbox."""
+    mail_to(empty_app, inbox.port, OUTBOX_INLINE=False, SIGN_RATE_LIMIT="10000 per minute",
+            SERVER_NAME="moratorium.test", PUBLIC_URL="http://moratorium.test")
+    set_drive(empty_app, tmp_path, "open", "create")
+    return empty_app
+
+
+@pytest.fixture
+def letters_app(empty_app, inbox, tmp_path):
+    """petition_app's settings, with a drive that has a letter and four legislators (one inactive) to write to."""
+    mail_to(empty_app, inbox.port, OUTBOX_INLINE=False, SIGN_RATE_LIMIT="10000 per minute",
+            LETTER_RATE_LIMIT="10000 per minute", SERVER_NAME="moratorium.test", PUBLIC_URL="http://moratorium.test")
+    set_drive(empty_app, tmp_path, "open", "create", yaml=LETTER_DRIVE_YAML)
+    path = tmp_path / "legislators.csv"
+    path.write_text(LEGISLATORS, encoding="utf-8")
+    result = empty_app.test_cli_runner().invoke(args=["legislators", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    return empty_app
+
+
+@pytest.fixture
+def staff_app(empty_app):
+    """An empty app with one account per role ({role}@staff.example), rate limits off."""
+    empty_app.config.update(RATELIMIT_ENABLED=False)
+    with empty_app.app_context():
+        for role in ROLES:
+            db.session.add(new_user(f"{role}@staff.example", PASSWORD, role))
+        db.session.commit()
+    return empty_app
+
+
+@pytest.fixture
+def private_postgres():
+    cluster = PrivatePostgres()
+    yield cluster
+    cluster.close()

@@ -1,24 +1,16 @@
-"""Shared by the back-office tests: accounts for each role, logging in through the form."""
+"""Shared by the back-office tests: accounts for each role (staff_app, in conftest.py), logging in through
+the form, launching a drive."""
 
-import pytest
+from sqlalchemy import select
 
 from app.extensions import db
-from app.staff.auth import new_user
-from tests.test_petitions import csrf_from as csrf  # noqa: F401  (the staff tests' name for it)
+from app.petitions.models import Drive
+from tests.helpers import csrf_from
+
+csrf = csrf_from  # the staff tests' name for it
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("admin", "campaigner", "organiser")
-
-
-@pytest.fixture
-def staff_app(empty_app):
-    """An empty app with one account per role ({role}@staff.example), rate limits off."""
-    empty_app.config.update(RATELIMIT_ENABLED=False)
-    with empty_app.app_context():
-        for role in ROLES:
-            db.session.add(new_user(f"{role}@staff.example", PASSWORD, role))
-        db.session.commit()
-    return empty_app
 
 
 def log_in(client, role, password=PASSWORD, next_=None):
@@ -40,3 +32,17 @@ def post_form(client, path, data):
     """GET a form page, then POST `data` with its CSRF token."""
     page = client.get(path).get_data(as_text=True)
     return client.post(path, data={"csrf_token": csrf(page), **data})
+
+
+DRIVE = {"country": "CZ", "slug": "czechia-2027", "goal": "5000", "opens_on": "", "closes_on": "",
+         "main_locale": "en", "target_kind": "all", "target_value": ""}
+TEXTS = {"title": "Czechia, declare a moratorium", "summary": "The Supreme Court refused.",
+         "petition": "We call on Czechia to stop extraditions to China.", "letter_subject": "",
+         "letter_body": ""}
+
+
+def launch(client, **fields):
+    response = post_form(client, "/en/staff/drives/new", {**DRIVE, **fields})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    with client.application.app_context():
+        return db.session.scalar(select(Drive.id).where(Drive.slug == fields.get("slug", DRIVE["slug"])))

@@ -5,7 +5,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import CHECKS, load_all_checks
 
-from tests.conftest import migrated_app
+from tests.helpers import migrated_app
 
 OPERATIONS = ["GET /countries", "GET /countries/{code}", "GET /drives/{slug}", "GET /stats", "GET /countries.csv",
               "GET /publishers.csv", "GET /treaties.csv", "GET /measures.csv", "GET /cases.csv", "GET /legal_basis.csv"]

@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.conftest import AXE, axe_violations, serve, unavailable
+from tests.helpers import AXE, axe_violations, serve, unavailable
 
 pytestmark = pytest.mark.browser
 

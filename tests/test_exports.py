@@ -15,8 +15,8 @@ from app.outbox.models import MessageState, OutboxMessage
 from app.petitions.models import Drive, DriveState, DriveText, Signature, SignatureState
 from app.staff.export_cli import signatures
 from app.staff.models import AuditEntry
-from tests.conftest import serve
-from tests.staff import PASSWORD, client_as, csrf, staff_app  # noqa: F401
+from tests.helpers import serve
+from tests.staff import PASSWORD, client_as, csrf
 
 SLUG = "sweden-2026"
 PETITION = "We call on Sweden to stop extraditions to China."

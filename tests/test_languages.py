@@ -5,7 +5,7 @@ import re
 import pytest
 
 from app.config import shipped_languages
-from tests.conftest import axe_violations, serve
+from tests.helpers import axe_violations, serve
 
 LANGUAGES = shipped_languages()
 EXPECTED = {"en", "zh-hans", "zh-hant", "es", "fr", "de", "pt", "it", "sv", "pl", "cs", "tr", "ar", "ug"}

@@ -9,109 +9,40 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.letters import proofs
 from app.letters import services as letter_services
 from app.letters.models import Legislator, Letter, LetterDelivery
 from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import work
 from app.petitions.models import DriveText
-from tests.conftest import axe_violations, serve
-from tests.test_petitions import (  # noqa: F401
+from tests.helpers import (
+    LEGISLATORS,
+    LETTER_DRIVE_YAML,
+    WRITER,
+    axe_violations,
+    body,
     csrf_from,
     deliver,
-    inbox,
     link,
-    mail_to,
     press,
+    prove,
     run_together,
+    serve,
     sign,
+    write,
 )
-from tests.test_petitions import set_drive as petition_drive
+from tests.helpers import set_drive as petition_drive
 
-DRIVE_YAML = """
-slug: sweden-2026
-country: SE
-state: {state}
-opens_on: 2026-01-01
-closes_on: 2099-12-31
-goal: 1000
-main_language: en
-texts:
-  en:
-    title: Sweden, declare a moratorium
-    summary: Make the Supreme Court's protection law.
-    petition: We call on Sweden to stop extraditions to China.
-    letter_subject: "A letter from {{{{ signer_name }}}}"
-    letter_body: |-
-      Dear {{{{ legislator_title }}}} {{{{ legislator_name }}}},
-
-      Please support a moratorium in {{{{ country }}}}.
-
-      {{{{ personal_paragraph }}}}
-
-      Yours, {{{{ signer_name }}}} ({{{{ signer_region }}}})
-  zh-hans:
-    title: 瑞典，请宣布暂停向中国引渡
-    summary: 让最高法院的保护成为法律。
-    petition: 我们呼吁瑞典停止向中国引渡。
-    letter_subject: "{{{{ signer_name }}}}的来信"
-    letter_body: |-
-      尊敬的{{{{ legislator_name }}}}：
-
-      请支持{{{{ country }}}}暂停引渡。
-
-      {{{{ signer_name }}}}
-"""
-
-LEGISLATORS = """id,country,name,title,chamber,party,region,email,language,active
-mp-1,SE,Anna Andersson,Dr,Riksdag,S,Stockholm,anna@riksdagen.example,sv,yes
-mp-2,SE,Li Wei,,Riksdag,M,Stockholm,li@riksdagen.example,zh,yes
-mp-3,SE,Cecilia Carlsson,,Riksdag,C,Skåne,cecilia@riksdagen.example,en,yes
-mp-4,SE,Former Member,,Riksdag,C,Skåne,former@riksdagen.example,sv,no
-"""
 TARGETS = {"anna@riksdagen.example", "li@riksdagen.example", "cecilia@riksdagen.example"}
-WRITER = "writer@example.org"
-
-
-@pytest.fixture
-def letters_app(empty_app, inbox, tmp_path):
-    mail_to(empty_app, inbox.port, OUTBOX_INLINE=False, SIGN_RATE_LIMIT="10000 per minute",
-            LETTER_RATE_LIMIT="10000 per minute", SERVER_NAME="moratorium.test", PUBLIC_URL="http://moratorium.test")
-    set_drive(empty_app, tmp_path, "open", "create")
-    path = tmp_path / "legislators.csv"
-    path.write_text(LEGISLATORS, encoding="utf-8")
-    result = empty_app.test_cli_runner().invoke(args=["legislators", "import", str(path)])
-    assert result.exit_code == 0, result.output
-    return empty_app
 
 
 def set_drive(app, tmp_path, state, verb):
-    """The petition tests' drive file writer, with this file's drive (it has letters)."""
-    petition_drive(app, tmp_path, state, verb, yaml=DRIVE_YAML)
-
-
-def prove(client, address=WRITER):
-    """As if this browser had pressed a confirmation button for `address` (tested on its own below)."""
-    with client.application.app_context():
-        proof = proofs.proof(address.casefold())
-    with client.session_transaction() as session:
-        session["proofs"] = [proof]
-
-
-def write(client, locale="en", **fields):
-    page = client.get(f"/{locale}/drives/sweden-2026/letter").get_data(as_text=True)
-    data = {"csrf_token": csrf_from(page), "name": "Wang Fang", "email": WRITER, "region": "",
-            "personal": "My brother lives in Stockholm.", "accept_privacy": "y", "action": "send", **fields}
-    return client.post(f"/{locale}/drives/sweden-2026/letter", data={k: v for k, v in data.items() if v is not None})
+    """The petition tests' drive file writer, with letters_app's drive (it has letters)."""
+    petition_drive(app, tmp_path, state, verb, yaml=LETTER_DRIVE_YAML)
 
 
 def count(app, model, *where):
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def body(message):
-    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 def confirm_path(message):
@@ -173,6 +104,19 @@ def test_letters_wait_for_the_address_to_be_confirmed(letters_app, inbox):
     # That browser now writes from the confirmed address without another mail (and Cecilia,
     # in Skåne, already has this writer's letter).
     assert write(stranger, region="Skåne").headers["Location"].endswith("status=already")
+
+
+def test_the_question_to_a_writer_whose_letter_is_gone_is_never_sent(letters_app, inbox):
+    write(letters_app.test_client())
+    with letters_app.app_context():
+        queued = db.session.scalar(select(OutboxMessage))
+        assert queued.kind == "letter-confirmation" and queued.text is None  # written by the worker
+        db.session.execute(Letter.__table__.delete())  # erased before the worker came round
+        db.session.commit()
+    deliver(letters_app)
+    assert inbox.messages == []
+    with letters_app.app_context():
+        assert db.session.scalar(select(OutboxMessage.state)) == MessageState.DROPPED
 
 
 def test_confirming_a_signature_lets_letters_leave_at_once(letters_app, inbox):

@@ -11,8 +11,7 @@ from app.petitions.models import Drive, Signature
 from app.privacy import months_before
 from app.records import today
 from app.staff.models import AuditEntry
-from tests.test_letters import WRITER, body, inbox, letters_app, link, press, prove, sign, write  # noqa: F401
-from tests.test_petitions import deliver
+from tests.helpers import WRITER, deliver, link, press, prove, sign, write
 
 
 def anywhere(app, needle):

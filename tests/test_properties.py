@@ -17,8 +17,7 @@ from app.letters.models import Letter
 from app.outbox.models import OutboxMessage
 from app.outbox.services import write
 from app.petitions.models import Signature
-from tests.test_letters import inbox, letters_app, prove  # noqa: F401
-from tests.test_petitions import csrf_from
+from tests.helpers import csrf_from, prove
 
 # Text a visitor might type, and text an attacker would: markup, template syntax, header
 # lines, control and format characters, long runs, other scripts.

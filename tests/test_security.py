@@ -7,7 +7,6 @@ import pytest
 from app.extensions import db
 from app.staff.auth import new_user
 from tests.staff import PASSWORD, csrf
-from tests.test_letters import inbox, letters_app  # noqa: F401
 
 PUBLIC = [
     "/en/", "/en/countries/", "/en/countries/se", "/en/countries/?status=bogus", "/en/methodology",
@@ -119,7 +118,7 @@ def test_each_refusal_says_what_it_is(client, app):
 
 def test_a_server_error_is_a_page_in_the_visitors_language(databases, monkeypatch):
     from app.countries import services
-    from tests.conftest import migrated_app
+    from tests.helpers import migrated_app
 
     fresh = migrated_app(databases.new())
     fresh.config["PROPAGATE_EXCEPTIONS"] = False

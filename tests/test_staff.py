@@ -3,6 +3,7 @@
 import html
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from markupsafe import escape
@@ -10,16 +11,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.letters.models import Legislator
-from app.petitions.models import Drive, DriveState
+from app.petitions.models import Drive
 from app.staff.models import AuditEntry, User
-from tests.conftest import serve
-from tests.staff import PASSWORD, ROLES, client_as, csrf, log_in, post_form, staff_app  # noqa: F401
-
-DRIVE = {"country": "CZ", "slug": "czechia-2027", "goal": "5000", "opens_on": "", "closes_on": "",
-         "main_locale": "en", "target_kind": "all", "target_value": ""}
-TEXTS = {"title": "Czechia, declare a moratorium", "summary": "The Supreme Court refused.",
-         "petition": "We call on Czechia to stop extraditions to China.", "letter_subject": "",
-         "letter_body": ""}
+from tests.helpers import serve
+from tests.staff import DRIVE, PASSWORD, ROLES, TEXTS, client_as, csrf, launch, log_in, post_form
 
 
 def audit_entries(app, action=None):
@@ -28,13 +23,6 @@ def audit_entries(app, action=None):
         if action:
             query = query.where(AuditEntry.action == action)
         return [(e.actor, e.action, e.target, e.before, e.after, e.source) for e in db.session.scalars(query)]
-
-
-def launch(client, **fields):
-    response = post_form(client, "/en/staff/drives/new", {**DRIVE, **fields})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    with client.application.app_context():
-        return db.session.scalar(select(Drive.id).where(Drive.slug == fields.get("slug", DRIVE["slug"])))
 
 
 # --- every route refuses whoever may not use it -------------------------------------------
@@ -194,16 +182,10 @@ def test_a_staff_session_ends_when_idle_or_old(staff_app, monkeypatch, setting):
 
     client = client_as(staff_app, "organiser")
     assert client.get("/en/staff/").status_code == 200
-    later = routes.datetime.now(routes.UTC) + routes.timedelta(seconds=staff_app.config[setting] + 1)
+    later = routes.utcnow() + timedelta(seconds=staff_app.config[setting] + 1)
     if setting == "STAFF_SESSION_LIFETIME":  # active all along: a request every few minutes
         staff_app.config["STAFF_IDLE_TIMEOUT"] = staff_app.config[setting] + 10
-
-    class Later(routes.datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return later
-
-    monkeypatch.setattr(routes, "datetime", Later)
+    monkeypatch.setattr(routes, "utcnow", lambda: later)
     response = client.get("/en/staff/")
     assert response.status_code == 302 and "/en/staff/login" in response.headers["Location"]
     assert client.get("/en/staff/").status_code == 302
@@ -458,7 +440,7 @@ def test_a_campaigner_logs_in_and_launches_a_drive_in_a_browser(staff_app, brows
 
 
 def test_changes_from_the_command_line_are_in_the_audit_log_too(staff_app, tmp_path):
-    from tests.test_petitions import DRIVE_YAML
+    from tests.helpers import DRIVE_YAML
     runner = staff_app.test_cli_runner()
     drive_file = tmp_path / "drive.yaml"
     drive_file.write_text(DRIVE_YAML.format(state="open"), encoding="utf-8")

@@ -53,8 +53,10 @@ def dates_problem(opens_on, closes_on):
 def line_problem(value, longest):
     """One line of at most `longest` characters with no control character: what a mail's Subject can carry."""
     text = value.strip()
-    if len(text.splitlines()) > 1 or any(unicodedata.category(c) == "Cc" for c in text) or len(text) > longest:
+    if len(text.splitlines()) > 1 or any(unicodedata.category(c) == "Cc" for c in text):
         return _l("Please keep this to one line.")
+    if len(text) > longest:
+        return _l("Please keep this to %(max)d characters or fewer.", max=longest)
     return None
 
 

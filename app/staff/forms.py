@@ -167,12 +167,12 @@ class DriveStateForm(FlaskForm):
 
 class TextForm(FlaskForm):
     title = StringField(_l("Title"), filters=[stripped], validators=[
-        DataRequired(_l("Please give a title.")), Length(max=drives.TITLE_MAX), one_line(drives.TITLE_MAX)])
+        DataRequired(_l("Please give a title.")), one_line(drives.TITLE_MAX)])
     summary = TextAreaField(_l("Summary"), filters=[stripped], validators=[DataRequired(_l("Please give a summary."))])
     petition = TextAreaField(_l("Petition text"), filters=[stripped], validators=[
         DataRequired(_l("Please give the petition text."))])
     letter_subject = StringField(_l("Letter subject (optional)"), filters=[stripped], validators=[
-        Optional(), Length(max=drives.SUBJECT_MAX), one_line(drives.SUBJECT_MAX), rule(drives.template_problem)])
+        Optional(), one_line(drives.SUBJECT_MAX), rule(drives.template_problem)])
     letter_body = TextAreaField(_l("Letter body (optional)"), filters=[stripped], validators=[
         Optional(), rule(drives.template_problem)])
 
