@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import delete, func, select, update
 
+from app import audit
 from app.extensions import db
 from app.keys import email_key, keyed_digest
 from app.letters.models import Letter, LetterDelivery, LetterState
@@ -24,7 +25,6 @@ from app.outbox.models import MessageState, OutboxMessage
 from app.petitions.models import Drive, DriveState, Signature, SignatureState
 from app.petitions.services import adjust_count
 from app.records import today, utcnow
-from app.staff import audit
 
 privacy = AppGroup("privacy", help="Delete personal data as the privacy notice promises.")
 OUTBOX_RETENTION_DAYS = 30

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from app.audit import AuditEntry
 from app.extensions import db
 from app.letters.models import Legislator, Letter, LetterDelivery, LetterState
 from app.outbox.models import MessageState, OutboxMessage
 from app.petitions.models import Drive, DriveState, DriveText, Signature, SignatureState
 from app.staff.export_cli import signatures
-from app.staff.models import AuditEntry
 from tests.helpers import serve
 from tests.staff import PASSWORD, client_as, csrf
 

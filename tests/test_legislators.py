@@ -133,9 +133,9 @@ def test_bad_targets_are_refused(empty_app, tmp_path, targets):
 def test_an_import_and_its_audit_entry_are_one_transaction(empty_app, tmp_path, monkeypatch):
     from sqlalchemy import func, select
 
+    from app import audit
     from app.extensions import db
     from app.letters.models import Legislator
-    from app.staff import audit
 
     path = tmp_path / "mps.csv"
     path.write_text("id,country,name,chamber,party,region,email,language,active\n"

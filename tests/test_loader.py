@@ -379,7 +379,7 @@ def test_a_bound_needs_its_verified_flag_too(empty_app, data_copy):
 
 
 def test_the_load_and_its_audit_entry_are_one_transaction(empty_app, data_dir, monkeypatch):
-    from app.staff import audit
+    from app import audit
 
     def audit_fails(*args, **kwargs):
         raise RuntimeError("the audit log is unavailable")

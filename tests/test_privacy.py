@@ -4,13 +4,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, inspect, select, text, update
 
+from app.audit import AuditEntry
 from app.extensions import db
 from app.letters.models import Letter
 from app.outbox.models import OutboxMessage
 from app.petitions.models import Drive, Signature
 from app.privacy import months_before
 from app.records import today
-from app.staff.models import AuditEntry
 from tests.helpers import WRITER, deliver, link, press, prove, sign, write
 
 

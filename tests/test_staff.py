@@ -9,10 +9,11 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
+from app.audit import AuditEntry
 from app.extensions import db
 from app.letters.models import Legislator
 from app.petitions.models import Drive
-from app.staff.models import AuditEntry, User
+from app.staff.models import User
 from tests.helpers import serve
 from tests.staff import DRIVE, PASSWORD, ROLES, TEXTS, client_as, csrf, launch, log_in, post_form
 

@@ -1,9 +1,9 @@
 import click
 from flask.cli import AppGroup
 
+from app import audit
 from app.extensions import db
 from app.letters.importer import LegislatorImportError, import_file
-from app.staff import audit
 
 legislators = AppGroup("legislators", help="The legislators letters go to.")
 

@@ -3,9 +3,9 @@ import yaml
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
+from app import audit
 from app.extensions import db
 from app.petitions.drivefile import DriveFileError, apply, parse
-from app.staff import audit
 
 drives = AppGroup("drives", help="Country drives: their petitions, goals and dates.")
 

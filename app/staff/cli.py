@@ -4,8 +4,8 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
+from app import audit
 from app.extensions import db
-from app.staff import audit
 from app.staff.auth import PASSWORD_MIN, new_user
 from app.staff.models import Role
 

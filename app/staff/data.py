@@ -8,9 +8,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import audit
 from app.extensions import db
 from app.http import or_404
-from app.staff import audit
 from app.staff.auth import roles_required
 from app.staff.models import Role
 from app.staff.routes import bp

@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app import audit
 from app.extensions import db
 from app.i18n import current_tag
 from app.letters import services as letters
@@ -13,7 +14,6 @@ from app.petitions.drives import DriveChange
 from app.petitions.forms import SignatureForm
 from app.petitions.models import Drive, DriveState
 from app.records import today
-from app.staff import audit
 from app.staff.auth import roles_required
 from app.staff.forms import DriveForm, DriveStateForm, TextForm
 from app.staff.models import Role

@@ -13,12 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import String, case, column, func, literal, literal_column, select, values
 
-from app import geo
+from app import audit, geo
 from app.extensions import db
 from app.i18n import html_lang, languages
 from app.petitions.models import Drive, Signature, SignatureState
 from app.records import today
-from app.staff import audit
 
 PROFILES = ("delivery", "supporters")
 FORMATS = ("csv", "ndjson")

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app import audit
 from app.extensions import db
 from app.letters.importer import LegislatorImportError, import_file
 from app.letters.models import Legislator
 from app.petitions.forms import residence_choices
-from app.staff import audit
 from app.staff.auth import roles_required
 from app.staff.forms import ImportForm, LegislatorForm
 from app.staff.models import Role

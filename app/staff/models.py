@@ -1,10 +1,10 @@
-"""Staff accounts and the audit log of what they change."""
+"""Staff accounts (the audit log of what they change is app.audit)."""
 
 from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -43,19 +43,3 @@ class User(UserMixin, db.Model):
     def may(self, *roles):
         """True for an admin, or for a member of staff in one of `roles`."""
         return self.role == Role.ADMIN or self.role in roles
-
-
-class AuditEntry(db.Model):
-    """One change by staff (or an export): who, when, what, before and after."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    actor: Mapped[str] = mapped_column(String(254))  # kept as it was, whatever becomes of the account
-    action: Mapped[str] = mapped_column(String(60), index=True)
-    target: Mapped[str] = mapped_column(String(200), index=True)
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
-    source: Mapped[str | None] = mapped_column(Text)  # the source a data change was made on

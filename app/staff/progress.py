@@ -9,13 +9,13 @@ from flask_babel import format_percent, get_locale
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from app import geo
+from app import audit, geo
 from app.extensions import db
 from app.i18n import current_tag, html_lang
 from app.letters import services as letters
 from app.petitions.models import Drive, Signature, SignatureState
 from app.records import today
-from app.staff import audit, exports
+from app.staff import exports
 from app.staff.auth import roles_required
 from app.staff.forms import ExportForm
 from app.staff.models import Role

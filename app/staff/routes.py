@@ -17,10 +17,11 @@ from limits import parse as parse_limit
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import audit
+from app.audit import AuditEntry
 from app.extensions import client_key, db, limiter
 from app.keys import email_key, keyed_digest
 from app.records import utcnow
-from app.staff import audit
 from app.staff.auth import (
     authenticate,
     end_sessions,
@@ -30,7 +31,7 @@ from app.staff.auth import (
     set_password,
 )
 from app.staff.forms import ROLE_LABELS, LoginForm, UserEditForm, UserForm
-from app.staff.models import AuditEntry, Role, User
+from app.staff.models import Role, User
 
 bp = Blueprint("staff", __name__, url_prefix="/<lang:lang_code>/staff")
 PAGE_SIZE = 100

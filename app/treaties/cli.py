@@ -2,8 +2,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app import audit
 from app.extensions import db
-from app.staff import audit
 from app.treaties.loader import LoadError, load
 from app.treaties.texts import update_catalogs
 

@@ -1,9 +1,30 @@
-"""Write every staff change to the audit log, in the same transaction as the change."""
+"""The audit log: every change by staff or a command, written in the same transaction as the change."""
+
+from datetime import datetime
 
 from flask_login import current_user
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.staff.models import AuditEntry
+from app.records import utcnow
+
+
+class AuditEntry(db.Model):
+    """One change by staff (or an export): who, when, what, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor: Mapped[str] = mapped_column(String(254))  # kept as it was, whatever becomes of the account
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target: Mapped[str] = mapped_column(String(200), index=True)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(Text)  # the source a data change was made on
+
 
 
 def record(action, target, before=None, after=None, source=None, actor=None):
