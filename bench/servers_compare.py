@@ -32,7 +32,7 @@ from servers import ROOT, HarnessError, idle_connections_check, memory, print_lo
 from sign import POSTGRESQL_URL  # noqa: E402
 
 BARE = "/healthz"
-DEFAULT_SERVERS = "gunicorn-sync:2,gunicorn-gthread:2x4,granian:2x2,waitress:1x4"
+DEFAULT_SERVERS = "gunicorn-sync:2,granian:2x2,uwsgi:2"  # the current server, the runner-up, the choice
 CLOSE = {"Connection": "close"}
 
 
@@ -125,7 +125,9 @@ def turn(args, generator, c, round_no, workdir):
     print(f"  round {round_no} {c.server.spec:22s} bare {result['bare']['rps']:7.1f} req/s"
           + (f", close {result['close']['rps']:7.1f}" if args.close else "")
           + f", load {load['signatures_per_min']:7,.0f} signatures/min {load['requests_per_s']:6.1f} req/s"
-          f" (server {load['cpu']['server']:.2f} cores, other {load['cpu']['other']:.2f}),"
+          f" (cores: server {load['cpu']['server']:.2f}, postgresql {load['cpu']['postgresql']:.2f},"
+          f" client {load['cpu']['load client']:.2f}, other {load['cpu']['other']:.2f},"
+          f" machine busy {load['cpu']['machine busy']:.2f}),"
           f" errors {errors}, counts {'exact' if counts['exact'] else 'FAIL'}"
           + ("" if result["idle_ms"] is not None else ", LOCKED OUT behind idle keep-alive connections"),
           flush=True)
