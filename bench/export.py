@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))  # run as a script: pages.py and sign.py sit next to it
 
-from pages import HOST, ROOT, HarnessError  # noqa: E402
-from sign import POSTGRESQL_URL, app_env, drive_yaml, flask_cli, psql  # noqa: E402
+from servers import HOST, ROOT, HarnessError  # noqa: E402
+from sign import POSTGRESQL_URL, app_env, drive_yaml, ensure_database, flask_cli, psql  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
@@ -90,6 +90,7 @@ def prepared_database(args, kind, workdir):
     if kind == "sqlite":
         url = f"sqlite:///{workdir}/export.db"  # goes with the temporary directory
     else:
+        ensure_database(args.postgresql_url)
         try:
             psql(args.postgresql_url, f"CREATE SCHEMA {SCHEMA}")
         except HarnessError as exc:

@@ -20,8 +20,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-from pages import HarnessError  # noqa: E402
-from sign import POSTGRESQL_URL, drive_yaml, flask_cli, psql  # noqa: E402
+from servers import HarnessError  # noqa: E402
+from sign import POSTGRESQL_URL, drive_yaml, ensure_database, flask_cli, psql  # noqa: E402
 
 SCHEMA = "bench_letters"
 SLUG = "bench-letters"
@@ -75,6 +75,7 @@ def database(args, workdir):
     if args.database == "sqlite":
         yield f"sqlite:///{workdir}/letters.db"
         return
+    ensure_database(args.postgresql_url)
     psql(args.postgresql_url, f"CREATE SCHEMA {SCHEMA}")
     try:
         separator = "&" if "?" in args.postgresql_url else "?"

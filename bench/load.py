@@ -1,7 +1,7 @@
-"""Signing, confirming and page views together against gunicorn and PostgreSQL, then exact counts."""
+"""Signing, confirming and page views together against a WSGI server and PostgreSQL, then exact counts."""
 # Run by hand from the repo root: .venv/bin/python bench/load.py --help
 # Not part of the test suite: figures depend on the machine and what else runs on it.
-# Plumbing from pages.py and sign.py; the visitors in load_client.py, CPU shares in load_cpu.py.
+# Plumbing from servers.py and sign.py; the visitors in load_client.py, CPU shares in load_cpu.py.
 
 import argparse
 import json
@@ -20,17 +20,9 @@ sys.path.insert(0, str(BENCH))  # run as a script: its helpers sit next to it
 
 from load_client import EXPECTED, Links, Visitor, drive_load  # noqa: E402
 from load_cpu import CpuMeter  # noqa: E402
-from pages import (  # noqa: E402
-    HOST,
-    ROOT,
-    HarnessError,
-    database_label,
-    free_port,
-    print_log,
-    stop_gunicorn,
-    wait_ready,
-)
-from sign import POSTGRESQL_URL, drive_yaml, psql, run_flask  # noqa: E402
+from pages import database_label  # noqa: E402
+from servers import ROOT, HarnessError, add_server_arguments, memory, print_log, server_from_args, serving  # noqa: E402
+from sign import POSTGRESQL_URL, drive_yaml, ensure_database, psql, run_flask  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
@@ -50,16 +42,15 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first (default 3)")
     p.add_argument("--concurrency", type=int, default=8,
                    help="visitors at once, one thread and connection each (default 8)")
-    p.add_argument("--config", action="append", dest="configs", metavar="CLASS:WORKERS[xTHREADS]",
-                   help="gunicorn configuration, repeatable: sync:2 (the default), sync:4, gthread:2x4")
+    add_server_arguments(p)
     p.add_argument("--mix", default=MIX, help=f"flows by weight (default {MIX}); a confirm with "
                    "no link waiting is a sign")
     p.add_argument("--postgresql-url", default=POSTGRESQL_URL,
                    help=f"PostgreSQL database to create schema {SCHEMA} in (default: %(default)s)")
-    p.add_argument("--json", action="store_true", help="also print one JSON line per configuration")
+    p.add_argument("--json", action="store_true", help="also print one JSON result line")
     args = p.parse_args(argv)
+    args.server = server_from_args(p, args)
     try:
-        args.configs = [gunicorn_config(c) for c in args.configs or ["sync:2"]]
         args.mix = {kind: float(w) for kind, w in (part.split("=") for part in args.mix.split(","))}
     except ValueError as exc:
         p.error(str(exc))
@@ -70,21 +61,6 @@ def parse_args(argv=None):
     return args
 
 
-def gunicorn_config(spec):
-    """'gthread:2x4' -> {'worker_class': 'gthread', 'workers': 2, 'threads': 4}."""
-    worker_class, _, size = spec.partition(":")
-    workers, _, threads = size.partition("x")
-    config = {"worker_class": worker_class, "workers": int(workers), "threads": int(threads or 1)}
-    if worker_class not in {"sync", "gthread"} or min(config["workers"], config["threads"]) < 1:
-        raise ValueError(f"bad --config {spec!r}: sync:N or gthread:NxT")
-    return config
-
-
-def describe(config):
-    threads = f" x {config['threads']} threads" if config["worker_class"] == "gthread" else ""
-    return f"{config['workers']} {config['worker_class']} workers{threads}"
-
-
 # --- the database and the server ---------------------------------------------------------------
 
 def app_env(url, secret):
@@ -93,14 +69,20 @@ def app_env(url, secret):
                 RATELIMIT_ENABLED="false", OUTBOX_INLINE="false")
 
 
+def schema_url(base, schema):
+    """The URL with search_path set to `schema`, so no other table is ever touched."""
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+
+
 @contextmanager
-def prepared_database(args, env, workdir):
-    """Schema bench_load with the app's tables, the treaty data and one open drive; dropped after."""
+def prepared_database(args, env, workdir, schema=SCHEMA):
+    """A schema with the app's tables, the treaty data and one open drive; dropped after."""
+    ensure_database(args.postgresql_url)
     try:
-        psql(args.postgresql_url, f"CREATE SCHEMA {SCHEMA}")
+        psql(args.postgresql_url, f"CREATE SCHEMA {schema}")
     except HarnessError as exc:
         raise HarnessError(f"{exc}\n(left over from an interrupted run? "
-                           f"DROP SCHEMA {SCHEMA} CASCADE)") from None
+                           f"DROP SCHEMA {schema} CASCADE)") from None
     engine = create_engine(env["DATABASE_URL"], poolclass=NullPool)
     try:
         run_flask(env, "db", "upgrade")
@@ -111,35 +93,14 @@ def prepared_database(args, env, workdir):
         yield engine
     finally:
         engine.dispose()
-        psql(args.postgresql_url, f"DROP SCHEMA {SCHEMA} CASCADE")
-
-
-@contextmanager
-def server(config, env, workdir):
-    """gunicorn on a free port of 127.0.0.1: (process, port, log path); stopped whatever happens."""
-    port, log_path = free_port(), Path(workdir) / "gunicorn.log"
-    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--chdir", str(ROOT),
-           "--bind", f"{HOST}:{port}", "--workers", str(config["workers"]),
-           "--worker-class", config["worker_class"], "--threads", str(config["threads"]),
-           "--log-level", "warning", "wsgi:app"]
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        try:
-            wait_ready(proc, port)
-            yield proc, port, log_path
-        except BaseException:
-            print_log(log_path)
-            raise
-        finally:
-            stop_gunicorn(proc)
+        psql(args.postgresql_url, f"DROP SCHEMA {schema} CASCADE")
 
 
 # --- the run -----------------------------------------------------------------------------------
 
-def preflight(port, links):
+def preflight(port, links, label=""):
     """One visitor of each kind must succeed, or the run would measure errors."""
-    visitor = Visitor(port, PATHS, {"sign": 1}, links, 0, "preflight", seed=0)
+    visitor = Visitor(port, PATHS, {"sign": 1}, links, 0, f"{label}preflight", seed=0)
     visitor.flow("sign")
     links.poll()
     for kind in ("confirm", "country", "drive"):
@@ -152,18 +113,21 @@ def preflight(port, links):
     return tally
 
 
-def run_load(args, port, links, cpu_pids):
-    """Preflight, warm-up and measured run: (tally of everything, measured figures)."""
-    everything = preflight(port, links)
+def run_load(args, port, links, cpu_pids, label=""):
+    """Preflight, warm-up and measured run: (tally of everything, measured figures).
+
+    `label` keeps addresses distinct when one database serves several runs."""
+    everything = preflight(port, links, label)
+    links.stopping.clear()
     follower = threading.Thread(target=links.follow, daemon=True)
     follower.start()
     try:
         if args.warmup > 0:
             everything.merge(drive_load(port, PATHS, args.mix, links, args.warmup,
-                                        args.concurrency, "w")[0])
+                                        args.concurrency, f"{label}w")[0])
         meter = CpuMeter(*cpu_pids)
         tally, window, client_cpu = drive_load(port, PATHS, args.mix, links, args.seconds,
-                                               args.concurrency, "r")
+                                               args.concurrency, f"{label}r")
         cpu = meter.shares()
     finally:
         links.stopping.set()
@@ -213,24 +177,23 @@ def exact_counts(engine, tally):
     return counts
 
 
-def bench_config(args, config):
-    """One gunicorn configuration on a fresh schema: its figures and the exact-count check."""
-    secret = secrets.token_hex(32)
-    url = f"{args.postgresql_url}{'&' if '?' in args.postgresql_url else '?'}" \
-          f"options=-csearch_path%3D{SCHEMA}"
-    env = app_env(url, secret)
+def bench_server(args, server):
+    """One server configuration on a fresh schema: its figures and the exact-count check."""
+    env = app_env(schema_url(args.postgresql_url, SCHEMA), secrets.token_hex(32))
     with tempfile.TemporaryDirectory(prefix="bench-load-") as workdir:
         with prepared_database(args, env, workdir) as engine:
-            with server(config, env, workdir) as (proc, port, log_path):
-                print(f"\n{describe(config)}: {args.concurrency} visitors, "
+            with serving(server, "wsgi:app", ROOT, env, workdir) as (proc, port, log_path):
+                print(f"\n{server.label()}: {args.concurrency} visitors, "
                       f"{args.warmup:g} s warm-up, {args.seconds:g} s measured")
                 everything, figures = run_load(args, port, Links(engine), (proc.pid, os.getpid()))
-            # gunicorn has stopped (and finished what it had in hand) before anything is counted.
+                figures["memory"] = memory(proc.pid)
+            # The server has stopped (and finished what it had in hand) before anything is counted.
             figures["counts"] = exact_counts(engine, everything)
             figures["errors_all_phases"] = sum(everything.errors.values())
             if figures["errors_all_phases"]:
                 print_log(log_path)
-    figures.update(config=config, database=f"{database_label(args.postgresql_url)}, schema {SCHEMA}")
+    figures.update(server=server.spec, server_label=server.label(),
+                   database=f"{database_label(args.postgresql_url)}, schema {SCHEMA}")
     figures["verdict"] = verdict(figures)
     return figures
 
@@ -246,7 +209,7 @@ def verdict(figures):
 def report(args, figures):
     """The table of one configuration."""
     c = figures["counts"]
-    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {describe(figures['config'])}, "
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {figures['server_label']}, "
           f"{figures['database']}, cpus={os.cpu_count()}, mix {args.mix}")
     print(f"{'request':13s} {'count':>7s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>7s}")
     for kind, k in figures["kinds"].items():
@@ -260,6 +223,9 @@ def report(args, figures):
         print(f"errors: {figures['error_detail']}")
     print("cpu, cores used: " + ", ".join(f"{name} {share:.2f}" for name, share
                                           in figures["cpu"].items()))
+    m = figures["memory"]
+    print(f"server memory after the run: PSS {m['pss_mib']:.0f} MiB (RSS summed {m['rss_mib']:.0f} MiB), "
+          f"{m['processes']} processes, {m['threads']} threads")
     print(f"exact: signatures {c['signature_rows']} rows == {c['sign_303s']} x 303 "
           f"(lost {c['lost']}, rows without a 303 {c['rows_without_303']}, "
           f"unanswered {c['unanswered_sign_posts']}); outbox {c['outbox_rows']} == sends "
@@ -276,15 +242,13 @@ def report(args, figures):
 def main(argv=None):
     """Entry point: 0 whether or not the target is met, 1 if the counts differ, 2 if it could not run."""
     args = parse_args(argv)
-    results = []
     try:
-        for config in args.configs:
-            results.append(bench_config(args, config))
-            report(args, results[-1])
+        figures = bench_server(args, args.server)
+        report(args, figures)
     except (HarnessError, OSError, subprocess.SubprocessError) as exc:
         print(f"bench/load.py: {exc}", file=sys.stderr)
         return 2
-    return 0 if all(r["counts"]["exact"] for r in results) else 1
+    return 0 if figures["counts"]["exact"] else 1
 
 
 if __name__ == "__main__":

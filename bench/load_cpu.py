@@ -1,6 +1,6 @@
-"""Where the machine's CPU went during a run, read from /proc: gunicorn, PostgreSQL, the client."""
+"""Where the machine's CPU went during a run, read from /proc: the server, PostgreSQL, the client."""
 # Linux only. Shares are in cores (2.00 is both cores of a 2-core machine for the whole run).
-# Processes that ended during the run are missed; the ones here (gunicorn's workers, the
+# Processes that ended during the run are missed; the ones here (the server's workers, the
 # PostgreSQL backends, the client) live through it.
 
 import os
@@ -36,13 +36,13 @@ def machine():
 class CpuMeter:
     """Started at construction; shares() gives the cores each party used since."""
 
-    def __init__(self, gunicorn_pid, client_pid):
-        self.gunicorn, self.client = gunicorn_pid, client_pid
+    def __init__(self, server_pid, client_pid):
+        self.server, self.client = server_pid, client_pid  # the server leads its process group
         self.before, self.machine, self.start = processes(), machine(), time.monotonic()
 
     def party(self, pid, name, group):
-        if group == self.gunicorn:
-            return "gunicorn"
+        if group == self.server:
+            return "server"
         if pid == self.client:
             return "load client"
         return "postgresql" if name.startswith("postgres") else "other"
@@ -57,7 +57,7 @@ class CpuMeter:
             started = earlier is None or earlier[0] != name  # a new process, or a reused pid
             used[self.party(pid, name, group)] += cpu - (0 if started else earlier[2])
         shares = {party: round(used[party] / seconds, 2)
-                  for party in ("gunicorn", "postgresql", "load client", "other")}
+                  for party in ("server", "postgresql", "load client", "other")}
         jiffies = total - self.machine[2]
         shares["machine busy"] = round((busy - self.machine[0]) / jiffies * os.cpu_count(), 2)
         shares["steal"] = round((steal - self.machine[1]) / jiffies * os.cpu_count(), 2)

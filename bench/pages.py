@@ -1,4 +1,4 @@
-"""Throughput of the country page against the bare /healthz route, both served by gunicorn."""
+"""Throughput of the country page against the bare /healthz route, both served by one WSGI server."""
 # Run by hand from the repo root: .venv/bin/python bench/pages.py --help
 # Not part of the test suite: figures depend on the machine and what else runs on it.
 
@@ -8,7 +8,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,8 +17,19 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"  # never anything else: this must not load a machine we do not own
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: servers.py sits next to it
+
+from servers import (  # noqa: E402
+    HOST,
+    ROOT,
+    HarnessError,
+    add_server_arguments,
+    get,
+    print_log,
+    server_from_args,
+    serving,
+)
+
 PATHS = {"bare": "/healthz", "country": "/en/countries/se"}
 TARGET = 0.5  # the country page should keep at least half the bare route's throughput
 
@@ -43,14 +53,9 @@ end
 """
 
 
-class HarnessError(RuntimeError):
-    """The benchmark itself could not run; distinct from the app being slow."""
-
-
 def add_load_arguments(p, target, other):
-    """The flags every benchmark here shares: gunicorn, timing and the load generator."""
-    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    p.add_argument("--worker-class", default="sync", help="gunicorn worker class (default sync)")
+    """The flags every benchmark here shares: the server, timing and the load generator."""
+    add_server_arguments(p)
     p.add_argument("--seconds", type=float, default=10.0,
                    help=f"measured seconds per {target} and round (wrk: whole seconds; default 10)")
     p.add_argument("--rounds", type=int, default=1,
@@ -62,15 +67,16 @@ def add_load_arguments(p, target, other):
     p.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
                    help="load generator: wrk if installed (auto), or the threaded fallback")
     p.add_argument("--wrk-threads", type=int, default=1,
-                   help="wrk threads; one leaves the most CPU to gunicorn on 2 cores")
+                   help="wrk threads; one leaves the most CPU to the server on 2 cores")
     p.add_argument("--json", action="store_true", help="also print one JSON result line")
 
 
 def checked_arguments(p, argv):
     """Parse, refusing values that cannot make a measurement."""
     args = p.parse_args(argv)
-    if min(args.workers, args.rounds, args.concurrency, args.max_requests, args.wrk_threads) < 1:
-        p.error("--workers, --rounds, --concurrency, --max-requests, --wrk-threads must be >= 1")
+    args.server = server_from_args(p, args)  # the kind's name becomes the whole configuration
+    if min(args.rounds, args.concurrency, args.max_requests, args.wrk_threads) < 1:
+        p.error("--rounds, --concurrency, --max-requests, --wrk-threads must be >= 1")
     if args.seconds <= 0 or args.warmup < 0:
         p.error("--seconds must be > 0 and --warmup >= 0")
     if args.wrk_threads > args.concurrency:
@@ -87,15 +93,8 @@ def parse_args(argv=None):
     return checked_arguments(p, argv)
 
 
-def free_port():
-    """A port nobody listens on right now; the kernel picks it."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 def app_env(database_url):
-    """The environment gunicorn runs the app with."""
+    """The environment the server runs the app with."""
     env = dict(os.environ)
     env.setdefault("APP_ENV", "development")
     # Without the flag, a DATABASE_URL left in the shell must not silently replace the default.
@@ -114,55 +113,6 @@ def database_label(database_url):
     return f"{parts.scheme.split('+')[0]} ({where})"
 
 
-def start_gunicorn(args, port, log):
-    """Launch gunicorn in its own process group so it can be stopped with its workers."""
-    cmd = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"), "--chdir", str(ROOT),
-        "--bind", f"{HOST}:{port}", "--workers", str(args.workers),
-        "--worker-class", args.worker_class, "--log-level", "warning", "wsgi:app",
-    ]
-    return subprocess.Popen(cmd, cwd=ROOT, env=app_env(args.database_url),
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop_gunicorn(proc):
-    """TERM lets gunicorn stop its workers; KILL only if it hangs."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        proc.wait(timeout=5)
-
-
-def get(port, path, timeout=5.0):
-    """One request on a fresh connection: (status, body)."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-def wait_ready(proc, port, timeout=30.0):
-    """Poll /healthz until it answers 200, failing early if gunicorn died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise HarnessError(f"gunicorn exited with code {proc.returncode} before it was ready")
-        try:
-            if get(port, PATHS["bare"], timeout=1.0)[0] == 200:
-                return
-        except (OSError, http.client.HTTPException):
-            pass  # not listening yet, or a worker still booting
-        time.sleep(0.1)
-    raise HarnessError(f"gunicorn not ready after {timeout:.0f} s")
-
-
 def preflight(port):
     """Both pages must answer 200 once, or their throughput would be that of an error page."""
     for name, path in PATHS.items():
@@ -172,11 +122,12 @@ def preflight(port):
         print(f"preflight {name:8s} {path}: 200, {len(body)} bytes")
 
 
-def wrk_run(args, url, seconds, script):
+def wrk_run(args, url, seconds, script, headers=None):
     """One wrk run; its JSON line parsed, plus the CPU seconds wrk itself used."""
     cmd = [
         "wrk", "-t", str(args.wrk_threads), "-c", str(args.concurrency),
-        "-d", f"{max(1, round(seconds))}s", "--timeout", "5s", "-s", script, url,
+        "-d", f"{max(1, round(seconds))}s", "--timeout", "5s", "-s", script,
+        *(arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")), url,
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
@@ -200,7 +151,7 @@ def wrk_run(args, url, seconds, script):
     }
 
 
-def python_worker(port, path, deadline, budget, lock, out):
+def python_worker(port, path, deadline, budget, lock, out, headers=None):
     """One keep-alive connection issuing requests until time or the shared budget runs out."""
     conn = http.client.HTTPConnection(HOST, port, timeout=5.0)
     latencies, errors = [], 0
@@ -211,12 +162,12 @@ def python_worker(port, path, deadline, budget, lock, out):
             budget[0] -= 1
         start = time.perf_counter()
         try:
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers or {})
             response = conn.getresponse()
             response.read()
             if response.status >= 400:
                 errors += 1
-            # http.client reconnects by itself after gunicorn's sync worker closes the socket.
+            # http.client reconnects by itself after a server (gunicorn's sync worker) closes.
             latencies.append(time.perf_counter() - start)
         except (OSError, http.client.HTTPException):
             errors += 1
@@ -233,13 +184,13 @@ def percentile(sorted_values, q):
     return sorted_values[index]
 
 
-def python_run(args, port, path, seconds):
+def python_run(args, port, path, seconds, headers=None):
     """The fallback generator: threads with keep-alive connections, bounded in count and time."""
     lock, budget, out = threading.Lock(), [args.max_requests], []
     cpu0, start = time.process_time(), time.monotonic()
     deadline = start + seconds
     threads = [
-        threading.Thread(target=python_worker, args=(port, path, deadline, budget, lock, out))
+        threading.Thread(target=python_worker, args=(port, path, deadline, budget, lock, out, headers))
         for _ in range(args.concurrency)
     ]
     for t in threads:
@@ -268,14 +219,14 @@ def pick_generator(choice):
     return choice
 
 
-def make_runner(args, generator, port, workdir):
-    """A function (path, seconds) -> figures, whichever generator is used."""
+def make_runner(args, generator, port, workdir, headers=None):
+    """A function (path, seconds) -> figures, whichever generator is used; `headers` go with each request."""
     if generator == "python":
-        return lambda path, seconds: python_run(args, port, path, seconds)
+        return lambda path, seconds: python_run(args, port, path, seconds, headers)
     script = Path(workdir) / "bench.lua"
     per_thread = max(1, args.max_requests // args.wrk_threads)
     script.write_text(WRK_SCRIPT % {"per_thread": per_thread})
-    return lambda path, seconds: wrk_run(args, f"http://{HOST}:{port}{path}", seconds, str(script))
+    return lambda path, seconds: wrk_run(args, f"http://{HOST}:{port}{path}", seconds, str(script), headers)
 
 
 def measure(args, run):
@@ -310,7 +261,7 @@ def summarize(rounds):
 def report(args, generator, rounds):
     """Human-readable table, and the JSON line if asked."""
     summary, ratio, outcome = summarize(rounds)
-    print(f"\ngenerator={generator} workers={args.workers} ({args.worker_class}) "
+    print(f"\ngenerator={generator} server={args.server.label()} "
           f"concurrency={args.concurrency} seconds={args.seconds:g} rounds={args.rounds} "
           f"database={database_label(args.database_url)} cpus={os.cpu_count()}")
     if args.rounds > 1:
@@ -326,8 +277,8 @@ def report(args, generator, rounds):
     print(f"ratio country/bare = {ratio:.3f}; target >= {TARGET}: {outcome}{caveat}")
     if args.json:
         print(json.dumps({
-            "bench": "pages", "generator": generator, "workers": args.workers,
-            "worker_class": args.worker_class, "concurrency": args.concurrency,
+            "bench": "pages", "generator": generator, "server": args.server.spec,
+            "server_label": args.server.label(), "concurrency": args.concurrency,
             "seconds": args.seconds, "rounds": args.rounds,
             "database": database_label(args.database_url), "paths": PATHS,
             "results": summary, "round_ratios": [round(ratio_of(r), 4) for r in rounds],
@@ -336,30 +287,15 @@ def report(args, generator, rounds):
 
 
 def run_bench(args):
-    """Start gunicorn, measure, and always stop it."""
+    """Start the server, measure, and always stop it."""
     generator = pick_generator(args.generator)
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as workdir:
-        log_path = Path(workdir) / "gunicorn.log"
-        with open(log_path, "w") as log:
-            proc = start_gunicorn(args, port, log)
-            try:
-                wait_ready(proc, port)
-                preflight(port)
-                rounds = measure(args, make_runner(args, generator, port, workdir))
-            except BaseException:
-                print_log(log_path)
-                raise
-            finally:
-                stop_gunicorn(proc)
+        with serving(args.server, "wsgi:app", ROOT, app_env(args.database_url), workdir) as (_, port, log):
+            preflight(port)
+            rounds = measure(args, make_runner(args, generator, port, workdir))
         if any(run["errors"] for r in rounds for run in r.values()):
-            print_log(log_path)
+            print_log(log)
     report(args, generator, rounds)
-
-
-def print_log(path):
-    """The end of gunicorn's log, where the app's traceback is when a page fails."""
-    print(f"--- gunicorn log (tail) ---\n{path.read_text()[-2000:]}", file=sys.stderr)
 
 
 def main(argv=None):

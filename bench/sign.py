@@ -1,7 +1,7 @@
-"""Signing throughput against a bare route that inserts one row, both served by gunicorn."""
+"""Signing throughput against a bare route that inserts one row, both served by the same WSGI server."""
 # Run by hand from the repo root: .venv/bin/python bench/sign.py --help
 # Not part of the test suite: figures depend on the machine and what else runs on it.
-# The gunicorn, wrk and fallback-generator plumbing comes from pages.py, next to this file.
+# The servers come from servers.py, the wrk and fallback-generator plumbing from pages.py.
 
 import argparse
 import http.client
@@ -28,21 +28,14 @@ sys.path.insert(0, str(BENCH))  # run as a script: pages.py and bare_insert.py s
 
 import bare_insert  # noqa: E402
 from pages import (  # noqa: E402
-    HOST,
-    ROOT,
-    HarnessError,
     add_load_arguments,
     checked_arguments,
     database_label,
-    free_port,
-    get,
     make_runner,
     percentile,
     pick_generator,
-    print_log,
-    stop_gunicorn,
-    wait_ready,
 )
+from servers import HOST, ROOT, HarnessError, get, print_log, server_env, serving  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
@@ -50,7 +43,8 @@ SLUG = "bench-sign"
 PATHS = {"bare": "/insert", "sign": f"/en/drives/{SLUG}"}
 TARGET = 0.30  # signing should keep at least 0.3x the throughput of a bare one-row insert
 SCHEMA = "bench_sign"  # PostgreSQL: everything lives here and is dropped at the end
-POSTGRESQL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# A database of the benchmarks' own (created if missing), never the test suite's `test`.
+POSTGRESQL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 MILLION = 1_000_000
 GRACE = 3  # wrk seconds after the deadline for answers still in flight to arrive
 TIMEOUT = 5  # seconds; a request slower than this counts as an error
@@ -173,15 +167,26 @@ def postgresql_bench_url(base):
     return f"{base}{separator}options=-csearch_path%3D{SCHEMA}"
 
 
-def psql(base, sql):
-    """One statement through psql, against the database of `base`."""
+def psql(base, sql, database=None):
+    """One statement through psql, against the database of `base` (or `database`): its output."""
     parts = urlsplit(base)
-    cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", parts.hostname or HOST,
+    cmd = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", parts.hostname or HOST,
            "-p", str(parts.port or 5432), "-U", parts.username or "postgres",
-           "-d", parts.path.lstrip("/") or "postgres", "-c", sql]
+           "-d", database or parts.path.lstrip("/") or "postgres", "-c", sql]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if out.returncode != 0:
         raise HarnessError(f"psql {sql!r} failed: {out.stderr.strip()}")
+    return out.stdout.strip()
+
+
+def ensure_database(base):
+    """Create the database of `base` if it does not exist yet (the default `bench`, on a new machine)."""
+    name = urlsplit(base).path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        return  # an unusual name: the caller made it, and psql will say if it is missing
+    if not psql(base, f"SELECT 1 FROM pg_database WHERE datname = '{name}'", database="postgres"):
+        psql(base, f"CREATE DATABASE {name}", database="postgres")
+        print(f"created PostgreSQL database {name}")
 
 
 def flask_cli(url, *cli_args):
@@ -192,7 +197,8 @@ def flask_cli(url, *cli_args):
 def run_flask(env, *cli_args):
     """A `flask` command of the app, in the environment `env`."""
     cmd = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi.py", *cli_args]
-    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(cmd, cwd=ROOT, env=server_env(env, ROOT), capture_output=True, text=True,
+                         timeout=300)
     if out.returncode != 0:
         raise HarnessError(f"flask {' '.join(cli_args)} failed:\n{out.stdout}{out.stderr}")
 
@@ -204,6 +210,7 @@ def prepared_database(args, kind, workdir):
         url = f"sqlite:///{workdir}/sign.db"  # the temporary directory goes, and the file with it
     else:
         url = postgresql_bench_url(args.postgresql_url)
+        ensure_database(args.postgresql_url)
         try:
             psql(args.postgresql_url, f"CREATE SCHEMA {SCHEMA}")
         except HarnessError as exc:
@@ -255,37 +262,17 @@ def bare_env(url):
 
 
 def baseline(args, url):
-    """(gunicorn target, folder, environment) of the route signing is compared with."""
+    """(WSGI target, folder, environment) of the route signing is compared with."""
     if args.baseline == "flask":
         return "bare_flask:app", BENCH, app_env(url)
     return "bare_insert:app", BENCH, bare_env(url)
 
 
-def start_server(args, port, log, target, chdir, env):
-    """gunicorn with the same settings for both servers, in its own process group."""
-    cmd = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"), "--chdir", str(chdir),
-        "--bind", f"{HOST}:{port}", "--workers", str(args.workers),
-        "--worker-class", args.worker_class, "--log-level", "warning", target,
-    ]
-    return subprocess.Popen(cmd, cwd=chdir, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-
 @contextmanager
 def server(args, name, target, chdir, env, workdir):
-    """A running gunicorn: (port, log path); stopped whatever happens, its log shown on failure."""
-    port, log_path = free_port(), Path(workdir) / f"gunicorn-{name}.log"
-    with open(log_path, "w") as log:
-        proc = start_server(args, port, log, target, chdir, env)
-        try:
-            wait_ready(proc, port)
-            yield port, log_path
-        except BaseException:
-            print_log(log_path)
-            raise
-        finally:
-            stop_gunicorn(proc)
+    """A running server (both routes get the same settings): (port, log path)."""
+    with serving(args.server, target, chdir, env, workdir, name) as (_, port, log_path):
+        yield port, log_path
 
 
 def post(port, path, body, cookie):
@@ -570,8 +557,8 @@ def summarize(kind, url, warm, rounds):
 
 def report(args, generator, result):
     """The table for one database."""
-    print(f"\n{result['database']}: generator={generator} workers={args.workers} "
-          f"({args.worker_class}) concurrency={args.concurrency} seconds={args.seconds:g} "
+    print(f"\n{result['database']}: generator={generator} server={args.server.label()} "
+          f"concurrency={args.concurrency} seconds={args.seconds:g} "
           f"rounds={args.rounds} cpus={os.cpu_count()}")
     if args.rounds > 1:
         print("rounds, ratio sign/bare: " + ", ".join(f"{r:.3f}" for r in result["round_ratios"]))
@@ -626,8 +613,8 @@ def main(argv=None):
         return 2
     if args.json:
         print(json.dumps({
-            "bench": "sign", "generator": generator, "workers": args.workers,
-            "worker_class": args.worker_class, "concurrency": args.concurrency,
+            "bench": "sign", "generator": generator, "server": args.server.spec,
+            "server_label": args.server.label(), "concurrency": args.concurrency,
             "seconds": args.seconds, "rounds": args.rounds, "paths": PATHS, "target": TARGET,
             "databases": results,
         }))
