@@ -8,7 +8,7 @@ from email import charset as email_charset
 
 from flask import current_app
 from flask_mail import Message
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from app.extensions import db, mail
 from app.outbox.models import MessageState, OutboxMessage
@@ -50,9 +50,8 @@ def enqueue_later(kind, recipient, about_id, locale):
 
     The request stores only this: rendering templates and making links is the worker's work.
     """
-    message = OutboxMessage(kind=kind, recipient=recipient, about_id=about_id, locale=locale)
-    db.session.add(message)
-    return message
+    db.session.execute(insert(OutboxMessage.__table__), {
+        "kind": kind, "recipient": recipient, "about_id": about_id, "locale": locale})
 
 
 def writes(kind):

@@ -92,7 +92,7 @@ def drive(slug):
 @bp.post("/<lang:lang_code>/drives/<slug>")
 @limiter.limit(sign_limit)
 def sign(slug):
-    drive = drive_or_404(slug)
+    drive = or_404(services.visible_drive(slug, with_texts=False))  # its texts load if the page is shown again
     form = SignatureForm().fill_choices(get_locale())
     if not drive.signable_on(today()):
         return render_drive(drive, form, 409)

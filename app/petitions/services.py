@@ -1,6 +1,7 @@
 """Signing, confirming and withdrawing, each a transaction the view commits once."""
 
 from enum import StrEnum
+from functools import cache
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -18,11 +19,12 @@ from app.records import today, utcnow
 MAX_CONFIRMATION_SENDS = 3
 
 
-def visible_drive(slug):
-    """The drive the public may see under `slug`, with its texts, or None."""
+def visible_drive(slug, with_texts=True):
+    """The drive the public may see under `slug` (with its texts loaded, unless a signature only needs its dates), or None."""
     if not SLUG.fullmatch(slug):
         return None  # PostgreSQL refuses some strings (NUL) outright: never send them
-    query = select(Drive).options(joinedload(Drive.texts)).where(Drive.slug == slug, Drive.state.in_(VISIBLE))
+    query = select(Drive).where(Drive.slug == slug, Drive.state.in_(VISIBLE))
+    query = query.options(joinedload(Drive.texts) if with_texts else lazyload(Drive.texts))
     return db.session.scalars(query).unique().first()
 
 
@@ -42,11 +44,7 @@ def sign(drive, data, tag):
     }
     # One statement that either inserts or, for an address already on this drive (even one
     # inserted a moment ago by a simultaneous request), does nothing: the unique constraint decides.
-    new_id = db.session.scalar(
-        dialect_insert()(Signature).values(values)
-        .on_conflict_do_nothing(index_elements=["drive_id", "email_key"])
-        .returning(Signature.id)
-    )
+    new_id = db.session.scalar(insert_signature(db.session.get_bind().dialect.name), values)
     if new_id is None:
         existing = db.session.scalar(
             select(Signature).where(Signature.drive_id == drive.id, Signature.email_key == values["email_key"])
@@ -56,9 +54,13 @@ def sign(drive, data, tag):
     queue_confirmation(Signature(id=new_id, **values), drive)
 
 
-def dialect_insert():
-    """INSERT with ON CONFLICT, which PostgreSQL and SQLite both speak in their own dialect."""
-    return {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[db.session.get_bind().dialect.name]
+@cache
+def insert_signature(dialect):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, which PostgreSQL and SQLite both speak in their
+    own dialect: built once, the values come as parameters (signing is the hot path)."""
+    table = Signature.__table__
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    return insert(table).on_conflict_do_nothing(index_elements=["drive_id", "email_key"]).returning(table.c.id)
 
 
 def resend(signature, drive):
