@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,16 @@ sys.path.insert(0, str(BENCH))  # run as a script: its helpers sit next to it
 from load_client import EXPECTED, Links, Visitor, drive_load  # noqa: E402
 from load_cpu import CpuMeter  # noqa: E402
 from pages import database_label  # noqa: E402
-from servers import ROOT, HarnessError, add_server_arguments, memory, print_log, server_from_args, serving  # noqa: E402
+from servers import (  # noqa: E402
+    ROOT,
+    HarnessError,
+    add_server_arguments,
+    mail_worker,
+    memory,
+    print_log,
+    server_from_args,
+    serving,
+)
 from sign import POSTGRESQL_URL, drive_yaml, ensure_database, psql, run_flask  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
@@ -98,11 +108,26 @@ def prepared_database(args, env, workdir, schema=SCHEMA):
 
 # --- the run -----------------------------------------------------------------------------------
 
+def drain(engine, seconds=120):
+    """Wait until the worker has written every confirmation mail queued so far (at most `seconds`),
+    so that the next run's preflight does not wait behind this one's mail."""
+    for _ in range(int(seconds / 0.2)):
+        with engine.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM outbox WHERE kind = 'confirmation' AND text IS NULL"
+                                     " LIMIT 1")).first():
+                return
+        time.sleep(0.2)
+
+
 def preflight(port, links, label=""):
     """One visitor of each kind must succeed, or the run would measure errors."""
     visitor = Visitor(port, PATHS, {"sign": 1}, links, 0, f"{label}preflight", seed=0)
     visitor.flow("sign")
-    links.poll()
+    for _ in range(150):  # the worker writes the mail (it may still be starting): 30 s at most
+        links.poll()
+        if not links.queue.empty():
+            break
+        time.sleep(0.2)
     for kind in ("confirm", "country", "drive"):
         visitor.flow(kind)
     tally = visitor.tally
@@ -185,7 +210,9 @@ def bench_server(args, server):
             with serving(server, "wsgi:app", ROOT, env, workdir) as (proc, port, log_path):
                 print(f"\n{server.label()}: {args.concurrency} visitors, "
                       f"{args.warmup:g} s warm-up, {args.seconds:g} s measured")
-                everything, figures = run_load(args, port, Links(engine), (proc.pid, os.getpid()))
+                with mail_worker(env, workdir):
+                    everything, figures = run_load(args, port, Links(engine), (proc.pid, os.getpid()))
+                    drain(engine)
                 figures["memory"] = memory(proc.pid)
             # The server has stopped (and finished what it had in hand) before anything is counted.
             figures["counts"] = exact_counts(engine, everything)

@@ -61,11 +61,16 @@ class Links:
         self.stopping = threading.Event()
 
     def poll(self):
-        """Queue the links of confirmation mails written since the last poll."""
+        """Queue the links of confirmation mails the worker has written since the last poll.
+
+        The worker writes mail in the order of its ids, batch by batch: the first one not yet
+        written is where the next poll starts."""
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT id, text FROM outbox WHERE kind = 'confirmation'"
                                      " AND id > :last ORDER BY id"), {"last": self.last_id}).all()
         for row in rows:
+            if row.text is None:
+                break
             self.last_id = row.id
             found = LINK.search(row.text)
             if found:

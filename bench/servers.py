@@ -264,6 +264,39 @@ def serving(server, target, chdir, env, workdir, name="app"):
             stop(proc)
 
 
+# --- the mail worker ---------------------------------------------------------------------------------
+
+class Discard:
+    """An SMTP server's handler that takes every message and keeps none."""
+
+    async def handle_DATA(self, server, session, envelope):
+        return "250 OK"
+
+
+@contextmanager
+def mail_worker(env, workdir):
+    """`flask outbox work --loop` beside the server, as production runs it, sending to a local SMTP
+    sink: it writes the confirmation mails (which carry the links the load mix follows) and sends
+    them. It runs on the same cores as the server, so its work counts against the figures."""
+    from aiosmtpd.controller import Controller
+
+    sink = Controller(Discard(), hostname="127.0.0.1", port=free_port())
+    sink.start()
+    worker_env = dict(env, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(sink.port), MAIL_DEFAULT_SENDER="bench@localhost")
+    cmd = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi.py", "outbox", "work", "--loop", "--idle", "0.2"]
+    log_path = Path(workdir) / "outbox-worker.log"
+    try:
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(worker_env, ROOT), stdout=log, stderr=log,
+                                    start_new_session=True)
+            try:
+                yield proc
+            finally:
+                stop(proc)
+    finally:
+        sink.stop()
+
+
 # --- memory -----------------------------------------------------------------------------------------
 
 def group_members(pgid):

@@ -24,11 +24,20 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: its helpers sit next to it
 
-from load import MIX, app_env, exact_counts, prepared_database, run_load, schema_url  # noqa: E402
+from load import MIX, app_env, drain, exact_counts, prepared_database, run_load, schema_url  # noqa: E402
 from load_client import Links, Tally  # noqa: E402
 from load_cpu import CpuMeter  # noqa: E402
 from pages import database_label, make_runner, pick_generator  # noqa: E402
-from servers import ROOT, HarnessError, idle_connections_check, memory, print_log, serving, spec_list  # noqa: E402
+from servers import (  # noqa: E402
+    ROOT,
+    HarnessError,
+    idle_connections_check,
+    mail_worker,
+    memory,
+    print_log,
+    serving,
+    spec_list,
+)
 from sign import POSTGRESQL_URL  # noqa: E402
 
 BARE = "/healthz"
@@ -108,7 +117,9 @@ def turn(args, generator, c, round_no, workdir):
         result["bare"] = measure_bare(args, generator, proc, port, workdir)
         if args.close:
             result["close"] = measure_bare(args, generator, proc, port, workdir, CLOSE)
-        tally, load = run_load(args.load, port, c.links, (proc.pid, os.getpid()), label=f"r{round_no}-")
+        with mail_worker(c.env, workdir):
+            tally, load = run_load(args.load, port, c.links, (proc.pid, os.getpid()), label=f"r{round_no}-")
+            drain(c.engine)
         result["memory"] = memory(proc.pid)  # after the load mix, while the server still runs
     c.everything.merge(tally)
     load["errors_all_phases"] = sum(tally.errors.values())
