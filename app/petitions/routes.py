@@ -92,20 +92,20 @@ def drive(slug):
 @bp.post("/<lang:lang_code>/drives/<slug>")
 @limiter.limit(sign_limit)
 def sign(slug):
-    drive = or_404(services.visible_drive(slug, with_texts=False))  # its texts load if the page is shown again
+    drive = or_404(services.signing_drive(slug))
     form = SignatureForm().fill_choices(get_locale())
     if not drive.signable_on(today()):
-        return render_drive(drive, form, 409)
+        return render_drive(drive_or_404(slug), form, 409)
     if not form.validate():
-        return render_drive(drive, form, 400)
+        return render_drive(drive_or_404(slug), form, 400)
     if not form.is_bot():
-        store_signature(drive, form.data)
+        store_signature(drive.id, form.data)
     # The same answer whether the address is new, known, or a bot's: never reveal who signed.
     return redirect(url_for("petitions.check_mail", slug=slug), 303)
 
 
-def store_signature(drive, data):
-    services.sign(drive, data, current_tag())
+def store_signature(drive_id, data):
+    services.sign(drive_id, data, current_tag())
     db.session.commit()
     deliver_inline()
 

@@ -1,7 +1,9 @@
 """Signing, confirming and withdrawing, each a transaction the view commits once."""
 
+from datetime import date
 from enum import StrEnum
-from functools import cache
+from functools import cache as once
+from typing import NamedTuple
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -9,7 +11,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, lazyload
 
 from app import tokens
-from app.extensions import db
+from app.caching import seen_revision
+from app.extensions import cache, db
 from app.keys import email_key
 from app.outbox.services import enqueue_later
 from app.petitions.drives import SLUG
@@ -28,16 +31,40 @@ def visible_drive(slug, with_texts=True):
     return db.session.scalars(query).unique().first()
 
 
+class SigningDrive(NamedTuple):
+    """What signing needs of a drive: which one, and whether it takes signatures on a day."""
+
+    id: int
+    state: DriveState
+    opens_on: date | None
+    closes_on: date | None
+
+    def signable_on(self, day):
+        return Drive.signable_on(self, day)
+
+
+def signing_drive(slug):
+    """The visible drive `slug` as signing needs it, or None: read once per data revision and
+    cached (every change to a drive is a new revision), so a signature costs no drive query."""
+    key = f"signing:{seen_revision()}:{slug}"
+    found = cache.get(key)
+    if found is None:
+        drive = visible_drive(slug, with_texts=False)
+        found = SigningDrive(drive.id, drive.state, drive.opens_on, drive.closes_on) if drive else False
+        cache.set(key, found)
+    return found or None
+
+
 def open_drive(iso2, day):
     """The country's drive that can be signed today, if any."""
     drives = db.session.scalars(select(Drive).where(Drive.iso2 == iso2, Drive.state == DriveState.OPEN))
     return next((d for d in drives if d.signable_on(day)), None)
 
 
-def sign(drive, data, tag):
+def sign(drive_id, data, tag):
     """Store an unconfirmed signature with its confirmation mail, or re-send to a known address."""
     values = {
-        "drive_id": drive.id, "name": data["name"], "email": data["email"],
+        "drive_id": drive_id, "name": data["name"], "email": data["email"],
         "email_key": email_key(data["email"]), "residence": data["residence"],
         "region": data["region"] or "", "locale": tag, "consent_updates": data["consent_updates"],
         "state": SignatureState.PENDING, "confirmation_sends": 1, "created_at": utcnow(),
@@ -47,14 +74,14 @@ def sign(drive, data, tag):
     new_id = db.session.scalar(insert_signature(db.session.get_bind().dialect.name), values)
     if new_id is None:
         existing = db.session.scalar(
-            select(Signature).where(Signature.drive_id == drive.id, Signature.email_key == values["email_key"])
+            select(Signature).where(Signature.drive_id == drive_id, Signature.email_key == values["email_key"])
         )
         # Withdrawn between the two statements: then this is a new signature after all.
-        return resend(existing, drive) if existing else sign(drive, data, tag)
-    queue_confirmation(Signature(id=new_id, **values), drive)
+        return resend(existing) if existing else sign(drive_id, data, tag)
+    queue_confirmation(Signature(id=new_id, **values))
 
 
-@cache
+@once
 def insert_signature(dialect):
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id, which PostgreSQL and SQLite both speak in their
     own dialect: built once, the values come as parameters (signing is the hot path)."""
@@ -63,7 +90,7 @@ def insert_signature(dialect):
     return insert(table).on_conflict_do_nothing(index_elements=["drive_id", "email_key"]).returning(table.c.id)
 
 
-def resend(signature, drive):
+def resend(signature):
     """Send the confirmation again, a few times at most, and only while it is still needed."""
     if signature.state != SignatureState.PENDING:
         return
@@ -73,10 +100,10 @@ def resend(signature, drive):
         .values(confirmation_sends=Signature.confirmation_sends + 1)
     ).rowcount
     if bumped:
-        queue_confirmation(signature, drive)
+        queue_confirmation(signature)
 
 
-def queue_confirmation(signature, drive):
+def queue_confirmation(signature):
     """Queue the confirmation mail; the outbox worker writes it, in the signer's language (see mail.py)."""
     enqueue_later("confirmation", signature.email, signature.id, signature.locale)
 
