@@ -50,9 +50,11 @@ def signing_drive(slug):
     found = cache.get(key)
     if found is None:
         drive = visible_drive(slug, with_texts=False)
-        found = SigningDrive(drive.id, drive.state, drive.opens_on, drive.closes_on) if drive else False
+        if drive is None:
+            return None  # not cached: made-up addresses must not fill the cache
+        found = SigningDrive(drive.id, drive.state, drive.opens_on, drive.closes_on)
         cache.set(key, found)
-    return found or None
+    return found
 
 
 def open_drive(iso2, day):
