@@ -2,16 +2,15 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, has_request_context, request
 
 
 def public_url(endpoint, **values):
     """url_for, made absolute on PUBLIC_URL: for mails, shared links and the API.
 
-    Works outside a request too (the outbox worker writes links into the mail it renders).
+    Built the same way in a request and outside one (the outbox worker writes links into the
+    mail it renders): the request's own host and root never enter it.
     """
-    if has_request_context():
-        return absolute(url_for(endpoint, **values))
     current_app.inject_url_defaults(endpoint, values)
     parts = urlsplit(current_app.config["PUBLIC_URL"])
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
