@@ -46,3 +46,5 @@ class OutboxMessage(db.Model):
     # For mail the worker writes at send time: the row it is about, and the recipient's language.
     about_id: Mapped[int | None]
     locale: Mapped[str | None] = mapped_column(String(20))
+    # For a drive update mailed to its supporters: which update (about_id is then the signature).
+    update_id: Mapped[int | None] = mapped_column(index=True)
