@@ -1,6 +1,7 @@
 """The filters and globals every template of the app may use: registered once, by create_app."""
 
 import json
+import re
 
 from babel.lists import format_list
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -38,6 +39,26 @@ def isolated(text):
     return Markup("").join([*pieces, escape(text[last:])])
 
 
+# An address in staff-written plain text: http(s) and no spaces, less the punctuation that ends a sentence.
+WEB_ADDRESS = re.compile(r"https?://[^\s<>\"]+?(?=[.,;:!?)\]'\"»”]*(?:\s|$))")
+
+
+def paragraphs(text):
+    """Plain text as staff write it (updates): blank lines part paragraphs, web addresses become
+    links, and nothing else is markup: whatever HTML the text holds is shown as text."""
+    def linked(line):
+        pieces, last = [], 0
+        for address in WEB_ADDRESS.finditer(line):
+            pieces += [escape(line[last:address.start()]),
+                       Markup('<a href="%s" rel="nofollow noopener">%s</a>') % (address.group(0), address.group(0))]
+            last = address.end()
+        return Markup("").join([*pieces, escape(line[last:])])
+
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
+    return Markup("\n").join(Markup("<p>%s</p>") % Markup("<br>\n").join(map(linked, b.split("\n")))
+                              for b in blocks)
+
+
 def verdict_reason(standing):
     return labels.reason(standing, partial_date)
 
@@ -56,6 +77,7 @@ FILTERS = {
     "datetime_short": lambda value: format_datetime(value, "short"),
     "pretty_json": lambda value: json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True),
     "absolute": urls.absolute,
+    "paragraphs": paragraphs,
 }
 
 GLOBALS = {
