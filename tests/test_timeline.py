@@ -5,13 +5,14 @@ from datetime import UTC, date, datetime
 
 import feedparser
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db
 from app.petitions.models import Drive
 from app.staff.auth import new_user
 from app.updates.models import Update, UpdateText
-from tests.helpers import set_drive
+from app.updates.services import published
+from tests.helpers import AXE, axe_violations, serve, set_drive, unavailable
 from tests.staff import PASSWORD, client_as
 
 DRIVE_PAGE = "/{lang}/drives/sweden-2026"
@@ -234,3 +235,32 @@ def test_the_drive_page_links_its_feed_in_its_head(petition_app):
     assert found, head
     assert found.group(1) == "http://moratorium.test/sv/drives/sweden-2026/updates.atom"
     assert petition_app.test_client().get(found.group(1).removeprefix("http://moratorium.test")).status_code == 200
+
+
+@pytest.mark.browser
+def test_the_timeline_and_the_latest_milestone_pass_axe_in_each_direction(petition_app, story, browser):
+    if not AXE.exists():
+        unavailable("axe-core is not installed (npm ci)")
+    petition_app.config["SERVER_NAME"] = None
+    with serve(petition_app) as url:
+        context = browser.new_context()
+        page_ = context.new_page()
+        for path in ("/en/drives/sweden-2026", "/ar/drives/sweden-2026", "/zh-hans/countries/se"):
+            page_.goto(f"{url}{path}")
+            assert page_.locator(".update").count() >= 1, path
+            assert axe_violations(page_) == [], path
+        context.close()
+
+
+def test_the_published_updates_and_their_texts_are_read_in_one_query(petition_app, story):
+    with petition_app.app_context():
+        drive_id = db.session.scalar(select(Drive.id))
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            found = published(drive_id)
+            titles = [u.text("zh-hans", "en").title for u in found]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert titles == ["Handed to the Riksdag", "签名超过五百"] and len(statements) == 1
