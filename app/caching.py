@@ -3,7 +3,7 @@
 import time
 from functools import wraps
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -12,18 +12,19 @@ from app.records import today
 from app.revisions import current_revision
 
 
-def cached_page(args=()):
+def cached_page(args=(), mimetype=None):
     """Serve a rendered page from the cache while the data's revision and the day are the same.
 
     Only the query arguments in `args` vary the page; a request with any other is rendered
-    afresh and not kept, so that made-up query strings cannot fill the cache.
+    afresh and not kept, so that made-up query strings cannot fill the cache. The view returns
+    its body as text; `mimetype` (an Atom feed's, say) is what it is served as, else HTML.
     """
 
     def decorate(view):
         @wraps(view)
         def wrapper(*a, **kw):
             if not set(request.args) <= set(args):
-                return view(*a, **kw)
+                return typed(view(*a, **kw), mimetype)
             query = "&".join(f"{k}={request.args[k]}" for k in args if k in request.args)
             key = f"page:{seen_revision()}:{today()}:{request.host}{request.path}?{query}"
             html = cache.get(key)
@@ -32,11 +33,15 @@ def cached_page(args=()):
                 if not isinstance(html, str):
                     return html  # redirects and error pages are not cached
                 cache.set(key, html)
-            return html
+            return typed(html, mimetype)
 
         return wrapper
 
     return decorate
+
+
+def typed(body, mimetype):
+    return Response(body, mimetype=mimetype) if mimetype and isinstance(body, str) else body
 
 
 def seen_revision():

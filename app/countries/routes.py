@@ -1,8 +1,9 @@
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
+from app import feeds
 from app.caching import cached_page
-from app.countries import bp, services
+from app.countries import bp, developments, services
 from app.countries.forms import CountryFilter
 from app.i18n import negotiate
 from app.petitions import services as petitions
@@ -49,6 +50,13 @@ def show(code):
     drive = petitions.open_drive(code.upper(), day)
     milestone = updates.latest_milestone(code.upper())
     return render_template("countries/show.html", country=country, drive=drive, milestone=milestone)
+
+
+@bp.route("/<lang:lang_code>/developments.atom")
+@cached_page(mimetype=feeds.ATOM)
+def developments_feed():
+    """The data's developments (treaties, measures, cases), newest first, as an Atom feed."""
+    return developments.feed(today())
 
 
 @bp.route("/<lang:lang_code>/methodology")
