@@ -217,7 +217,7 @@ def test_a_bad_upload_is_refused_whole_with_each_line_and_reason(app, campaigner
     response = upload(campaigner, app, BAD_SHEET)
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "Nothing was recorded" in text
+    assert '<p class="error" id="rows-file-error">Nothing was recorded. Fix these lines' in text
     problems = re.findall(r"<li>Line (\d+): ([^<]+)</li>", text)
     assert [int(line) for line, _reason in problems] == [3, 4, 5, 6, 7]
     reasons = dict(problems)

@@ -190,6 +190,7 @@ def paper_rows(drive_id):
         return paper_page(drive, rows_form=form, status=400)
     sheet = paper.read_sheet(form.file.data.read(paper.MAX_BYTES + 1))
     if sheet.problems:
+        form.file.errors = [_("Nothing was recorded. Fix these lines and upload the file again:")]
         return paper_page(drive, rows_form=form, problems=sheet.problems, status=400)
     return paper_added(drive, paper.add_rows(drive, sheet.rows, form.attestation(), current_user.email))
 
