@@ -189,7 +189,7 @@ def drive(slug):
     targets = letters.recipients(found) if letters.has_letter(found) else []
     return jsonify(
         slug=found.slug, iso2=found.iso2, state=found.state, goal=found.goal,
-        confirmed=found.confirmed_count, signable=found.signable_on(today()),
+        confirmed=found.confirmed_count, paper=found.paper_count, total=found.total, signable=found.signable_on(today()),
         opens_on=found.opens_on and found.opens_on.isoformat(),
         closes_on=found.closes_on and found.closes_on.isoformat(),
         title=main.title, languages=sorted(t.locale for t in found.texts),

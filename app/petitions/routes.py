@@ -65,7 +65,7 @@ def cached_drive_page(slug):
                  "has_letter": letters.has_letter(drive), "html": html.replace(generate_csrf(), TOKEN_SLOT)}
         cache.set(key, shell)
     else:  # the live parts need no more than this, and no session: one connection per view
-        drive = or_404(read_one(select(Drive.id, Drive.slug, Drive.goal, Drive.confirmed_count)
+        drive = or_404(read_one(select(Drive.id, Drive.slug, Drive.goal, Drive.confirmed_count, Drive.paper_count)
                                 .where(Drive.id == shell["drive_id"])))  # None: deleted since it was cached
     counts = current_app.jinja_env.get_template("petitions/_drive_counts.html").module
     live = letter_counts(drive, shell["has_letter"])

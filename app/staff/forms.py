@@ -18,10 +18,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from app.i18n import language_name
 from app.letters.importer import language_problems
-from app.petitions import drives
+from app.petitions import drives, paper
 from app.petitions.forms import residence_choices
 from app.staff import exports
 from app.staff.auth import PASSWORD_MIN
@@ -179,3 +180,35 @@ class TextForm(FlaskForm):
     def validate_letter_body(self, field):
         if message := drives.letter_problem(self.letter_subject.data, field.data):
             raise ValidationError(message)
+
+
+class PaperForm(FlaskForm):
+    """The attestation every batch of paper signatures carries: when, where, and who keeps the sheets."""
+
+    gathered_on = DateField(_l("Gathered on"), validators=[
+        InputRequired(_l("Please give the day the signatures were gathered.")), rule(paper.day_problem)])
+    event = StringField(_l("Event"), filters=[stripped], validators=[
+        DataRequired(_l("Please name the event where they were gathered.")), Length(max=paper.TEXT_MAX),
+        rule(paper.text_problem)])
+    held_by = StringField(_l("Who keeps the sheets"), filters=[stripped], validators=[
+        DataRequired(_l("Please say who keeps the paper sheets.")), Length(max=paper.TEXT_MAX),
+        rule(paper.text_problem)])
+
+    def attestation(self):
+        return {"gathered_on": self.gathered_on.data, "event": self.event.data, "held_by": self.held_by.data}
+
+
+class PaperRowsForm(PaperForm):
+    file = FileField(_l("CSV file"), validators=[
+        FileRequired(_l("Please choose a file.")), FileAllowed(["csv"], _l("Please choose a .csv file."))])
+
+
+class PaperCountForm(PaperForm):
+    count = IntegerField(_l("Number of signatures"), validators=[
+        InputRequired(_l("Please give a whole number of signatures, at least 1.")), rule(paper.count_problem)])
+
+
+class PaperRemoveForm(FlaskForm):
+    batch = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    confirm = BooleanField(_l("Yes, remove this batch and its signatures"), validators=[
+        DataRequired(_l("Please tick the box to confirm."))])
