@@ -46,12 +46,22 @@ def qr_code(address, kind):
     return out.getvalue()
 
 
-@bp.route("/drives/<int:drive_id>/qr/<tag>.<any(svg, png):kind>")
-@roles_required(Role.CAMPAIGNER, Role.ORGANISER)
-def drive_qr(drive_id, tag, kind):
+def qr_download(drive_id, tag, kind):
     """The drive's QR code for its page in `tag`, as a file to download."""
     drive = db.get_or_404(Drive, drive_id)
     if tag not in current_app.config["LANGUAGES"]:
         abort(404)
     return send_file(BytesIO(qr_code(drive_address(drive, tag), kind)), mimetype=QR_TYPES[kind],
                      as_attachment=True, download_name=f"{drive.slug}-{tag}-qr.{kind}")
+
+
+@bp.route("/drives/<int:drive_id>/qr/<tag>.svg")
+@roles_required(Role.CAMPAIGNER, Role.ORGANISER)
+def drive_qr_svg(drive_id, tag):
+    return qr_download(drive_id, tag, "svg")
+
+
+@bp.route("/drives/<int:drive_id>/qr/<tag>.png")
+@roles_required(Role.CAMPAIGNER, Role.ORGANISER)
+def drive_qr_png(drive_id, tag):
+    return qr_download(drive_id, tag, "png")
