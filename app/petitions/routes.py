@@ -85,6 +85,7 @@ def cached_drive_page(slug):
 
 
 def drive_shell(slug):
+    """The drive page with slots for its counts and the visitor's form token."""
     drive = drive_or_404(slug)
     slots = {"progress": Markup(PROGRESS_SLOT), "letters": Markup(LETTERS_SLOT)}
     html = render_drive(drive, SignatureForm().fill_choices(get_locale()), slots=slots)[0]
