@@ -9,6 +9,7 @@ from flask_babel import Domain
 from werkzeug.routing import BaseConverter, ValidationError
 
 from app.extensions import babel
+from app.http import sets_no_cookie
 
 
 def languages():
@@ -88,7 +89,7 @@ def html_lang(tag):
 def remember(response):
     """Keep the language of the page the visitor chose, for their next visit to /."""
     tag = g.get("lang_code")
-    if tag and request.cookies.get(COOKIE) != tag and response.status_code < 400:
+    if tag and not sets_no_cookie() and request.cookies.get(COOKIE) != tag and response.status_code < 400:
         response.set_cookie(COOKIE, tag, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
                             secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from app import tokens
 from app.caching import seen_revision
-from app.extensions import cache, csrf, db, limiter
-from app.http import or_404
-from app.i18n import current_tag
+from app.extensions import FRAMEABLE_POLICY, cache, csrf, db, limiter, talisman
+from app.http import cookieless, or_404
+from app.i18n import current_tag, html_lang, text_direction
 from app.letters import proofs
 from app.letters import services as letters
 from app.outbox.services import deliver_inline
@@ -48,6 +48,29 @@ def letter_counts(drive, has_letter):
     return {"letters_sent": sent, "letters_by_legislator": letters.with_legislators(by_legislator)}
 
 
+def cached_shell(render):
+    """(drive, shell) for a drive's page at this URL: the shell, a dict with the drive's id and the
+    page's html, made by `render()` once per data revision, day and language and then cached.
+
+    The drive is what the live parts need of it: the whole row when the shell has just been
+    made, else one query by primary key, with no session (one connection per view).
+    """
+    key = f"drive:{seen_revision()}:{today()}:{request.host}{request.path}"
+    shell = cache.get(key)
+    if shell is None:
+        drive, shell = render()
+        cache.set(key, shell)
+    else:
+        drive = or_404(read_one(select(Drive.id, Drive.slug, Drive.goal, Drive.confirmed_count, Drive.paper_count)
+                                .where(Drive.id == shell["drive_id"])))  # None: deleted since it was cached
+    return drive, shell
+
+
+def live_counts():
+    """The macros that render the counts of a cached page on each view."""
+    return current_app.jinja_env.get_template("petitions/_drive_counts.html").module
+
+
 def cached_drive_page(slug):
     """The drive page for a GET: rendered once per data revision, day and language, then filled in.
 
@@ -55,23 +78,33 @@ def cached_drive_page(slug):
     rendered for each view (one query by primary key, two for a drive with a letter), as is the
     visitor's own CSRF token. Everything else comes from the cache.
     """
-    key = f"drive:{seen_revision()}:{today()}:{request.host}{request.path}"
-    shell = cache.get(key)
-    if shell is None:
-        drive = drive_or_404(slug)
-        slots = {"progress": Markup(PROGRESS_SLOT), "letters": Markup(LETTERS_SLOT)}
-        html = render_drive(drive, SignatureForm().fill_choices(get_locale()), slots=slots)[0]
-        shell = {"drive_id": drive.id, "can_write": letters.offers_letters(drive),
-                 "has_letter": letters.has_letter(drive), "html": html.replace(generate_csrf(), TOKEN_SLOT)}
-        cache.set(key, shell)
-    else:  # the live parts need no more than this, and no session: one connection per view
-        drive = or_404(read_one(select(Drive.id, Drive.slug, Drive.goal, Drive.confirmed_count, Drive.paper_count)
-                                .where(Drive.id == shell["drive_id"])))  # None: deleted since it was cached
-    counts = current_app.jinja_env.get_template("petitions/_drive_counts.html").module
-    live = letter_counts(drive, shell["has_letter"])
+    drive, shell = cached_shell(lambda: drive_shell(slug))
+    counts, live = live_counts(), letter_counts(drive, shell["has_letter"])
     return (shell["html"].replace(TOKEN_SLOT, generate_csrf())
             .replace(PROGRESS_SLOT, str(counts.progress(drive)))
             .replace(LETTERS_SLOT, str(counts.letters(drive, shell["can_write"], **live))))
+
+
+def drive_shell(slug):
+    """The drive page with slots for its counts and the visitor's form token."""
+    drive = drive_or_404(slug)
+    slots = {"progress": Markup(PROGRESS_SLOT), "letters": Markup(LETTERS_SLOT)}
+    html = render_drive(drive, SignatureForm().fill_choices(get_locale()), slots=slots)[0]
+    return drive, {"drive_id": drive.id, "can_write": letters.offers_letters(drive),
+                   "has_letter": letters.has_letter(drive), "html": html.replace(generate_csrf(), TOKEN_SLOT)}
+
+
+def embed_shell(slug):
+    """The embed's page with a slot for its count.
+
+    Rendered without the context processors: Flask-Login's loads the staff member of a session
+    cookie, which may rewrite that cookie, and the embed sets none.
+    """
+    drive, tag = drive_or_404(slug), current_tag()
+    html = current_app.jinja_env.get_template("petitions/embed.html").render(
+        drive=drive, text=drive.text(tag), signable=drive.signable_on(today()), progress=Markup(PROGRESS_SLOT),
+        lang_tag=tag, html_lang=html_lang(tag), text_direction=text_direction(tag))
+    return drive, {"drive_id": drive.id, "html": html}
 
 
 @bp.errorhandler(CSRFError)
@@ -88,6 +121,15 @@ def expired_form(error):
 @bp.route("/<lang:lang_code>/drives/<slug>")
 def drive(slug):
     return cached_drive_page(slug)
+
+
+@bp.route("/<lang:lang_code>/drives/<slug>/embed")
+@talisman(frame_options=None, content_security_policy=FRAMEABLE_POLICY)
+@cookieless
+def embed(slug):
+    """The drive's title, live count and a link to sign, for partner sites to frame: no script, no cookie."""
+    drive, shell = cached_shell(lambda: embed_shell(slug))
+    return shell["html"].replace(PROGRESS_SLOT, str(live_counts().progress(drive)))
 
 
 @bp.post("/<lang:lang_code>/drives/<slug>")
