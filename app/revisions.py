@@ -32,6 +32,12 @@ def read_one(statement):
         return connection.execute(statement).first()
 
 
+def read_all(statement):
+    """Every row of a read-only statement, on a bare connection outside any transaction (see read_one)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(statement).all()
+
+
 def current_revision():
     """The data's revision number, bumped by every change."""
     if db.session().in_transaction():  # its connection, rather than a second one from the pool
