@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import event
 
 from app.extensions import db
-from tests.helpers import DRIVE_YAML, deliver, link, press, set_drive, sign
+from tests.helpers import DRIVE_YAML, axe_violations, deliver, link, press, serve, set_drive, sign
+from tests.test_browser import NOT_ISOLATED
 
 OTHER_DRIVE = """
 slug: {slug}
@@ -86,7 +87,7 @@ def test_each_drive_on_the_home_page_has_its_own_progress_heading(world_app, tmp
     html = world_app.test_client().get("/en/").get_data(as_text=True)
     ids = re.findall(r'\sid="([^"]+)"', html)
     assert len(ids) == len(set(ids))
-    assert len(re.findall(r'<progress [^>]*aria-labelledby="count-title-\d+"', html)) == 2
+    assert len(re.findall(r'<progress [^>]*aria-labelledby="drive-\d+-title-count"', html)) == 2
 
 
 def test_the_home_page_speaks_the_visitors_language_and_marks_a_fallback(world_app):
@@ -120,3 +121,25 @@ def test_with_no_drive_open_the_home_page_says_nothing_about_drives(world_app, t
     assert "drive-card" not in html and "Sign a petition" not in html
     assert "has-drive" not in html and "Sign the petition" not in html and ">Petition</th>" not in html
     assert 'href="/en/countries/se" tabindex="-1"' in html
+
+
+@pytest.mark.browser
+def test_the_home_page_with_open_drives_passes_axe_and_leads_to_the_drive(world_app, browser, tmp_path):
+    other_drive(world_app, tmp_path, "open", "france-2026", "FR", "France, declare a moratorium")
+    world_app.config["SERVER_NAME"] = None
+    with serve(world_app) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        for locale in ("en", "zh-hans", "ar"):
+            page.goto(f"{url}/{locale}/")
+            assert page.locator(".drive-card").count() == 2
+            assert axe_violations(page) == []
+        assert page.evaluate(NOT_ISOLATED) == []  # the Arabic page: the English title is isolated
+        page.goto(f"{url}/en/")
+        page.locator(".drive-card").first.get_by_role("link", name="Sign").click()
+        page.wait_for_url(f"{url}/en/drives/sweden-2026")
+        assert page.get_by_role("button", name="Sign").is_visible()
+        page.goto(f"{url}/en/")
+        page.locator('.map a.has-drive[href$="/france-2026"] path').dispatch_event("click")  # the map's France
+        page.wait_for_url(f"{url}/en/drives/france-2026")
+        context.close()

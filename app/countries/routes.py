@@ -20,7 +20,7 @@ def root():
 def live_progress(drive_ids):
     """Each open drive's progress on the cached home page, read fresh: one query, none without a drive."""
     counts = current_app.jinja_env.get_template("petitions/_drive_counts.html").module
-    return {f"progress-{id_}": counts.progress(drive, heading_id=f"count-title-{id_}")
+    return {f"progress-{id_}": counts.progress(drive, title_id=f"drive-{id_}-title")
             for id_, drive in petitions.live_drives(drive_ids).items()}
 
 
