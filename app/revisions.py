@@ -33,7 +33,10 @@ def read_one(statement):
 
 
 def read_all(statement):
-    """Every row of a read-only statement, on a bare connection outside any transaction (see read_one)."""
+    """Every row of a read-only statement: on the session's connection while it has a transaction
+    open (a page rendered afresh: never a second connection from the pool), else on a bare one."""
+    if db.session().in_transaction():
+        return db.session.execute(statement).all()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         return connection.execute(statement).all()
 
