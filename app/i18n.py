@@ -61,6 +61,21 @@ def maximized(identifier):
     return locale.language, None
 
 
+# Facebook, whose crawler reads og:locale most, knows Arabic only under a territory of its own.
+OPEN_GRAPH_LOCALES = {"ar": "ar_AR"}
+
+
+def open_graph_locale(tag):
+    """A shipped language as Open Graph writes a locale, language_TERRITORY (sv_SE, zh_TW, ug_CN):
+    the territory CLDR's likely subtags give, when the language names none."""
+    if tag in OPEN_GRAPH_LOCALES:
+        return OPEN_GRAPH_LOCALES[tag]
+    locale = Locale.parse(languages()[tag])
+    likely = get_global("likely_subtags")
+    territory = locale.territory or Locale.parse(likely.get(str(locale)) or likely[locale.language]).territory
+    return f"{locale.language}_{territory}"
+
+
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
