@@ -158,9 +158,13 @@ def queue(update_id, drive_id, now, rate):
 def minutes_after(start, minutes):
     """`start` plus a whole number of minutes, in SQL, stored as the DateTime column stores it."""
     if db.session.get_bind().dialect.name == "sqlite":
-        # SQLAlchemy keeps SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' text; %f has milliseconds only.
-        return func.strftime(literal_column("'%Y-%m-%d %H:%M:%f'"), literal(start, DateTime(True)),
-                             literal("+") + minutes.cast(db.String) + literal(" minutes")).concat(literal("000"))
+        # SQLAlchemy keeps SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' text. SQLite's own arithmetic
+        # rounds to milliseconds, which could put a message after `start`: it adds the minutes to the
+        # whole seconds, and the microseconds are put back as they were.
+        text = literal(start, DateTime(True))
+        whole = func.strftime(literal_column("'%Y-%m-%d %H:%M:%S'"), func.substr(text, 1, 19),
+                              literal("+") + minutes.cast(db.String) + literal(" minutes"))
+        return whole.concat(func.substr(text, 20))
     return literal(start, DateTime(True)) + minutes * literal_column("interval '1 minute'")
 
 
