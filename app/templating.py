@@ -13,6 +13,7 @@ from app.countries.worldmap import geometry
 from app.i18n import LATIN_RUN, current_tag, html_lang, language_name, text_direction
 from app.treaties import texts
 from app.treaties.sources import cited
+from app.updates import labels as update_labels
 
 
 def partial_date(value):
@@ -91,6 +92,8 @@ GLOBALS = {
     "measure_labels": labels.MEASURES,
     "case_labels": labels.CASE_KINDS,
     "outcome_labels": labels.OUTCOMES,
+    "update_kinds": update_labels.KINDS,
+    "update_outcomes": update_labels.OUTCOMES,
 }
 
 

@@ -7,6 +7,7 @@ from app.countries.forms import CountryFilter
 from app.i18n import negotiate
 from app.petitions import services as petitions
 from app.records import today
+from app.updates import services as updates
 
 
 @bp.route("/")
@@ -46,7 +47,8 @@ def show(code):
     day = today()
     country = services.country(code.upper(), day)
     drive = petitions.open_drive(code.upper(), day)
-    return render_template("countries/show.html", country=country, drive=drive)
+    milestone = updates.latest_milestone(code.upper())
+    return render_template("countries/show.html", country=country, drive=drive, milestone=milestone)
 
 
 @bp.route("/<lang:lang_code>/methodology")

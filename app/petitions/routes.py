@@ -17,6 +17,7 @@ from app.petitions.forms import ActionForm, SignatureForm
 from app.petitions.models import Drive
 from app.records import today
 from app.revisions import read_one
+from app.updates import services as updates
 
 # Where the cached drive page takes, on each view, the visitor's own form token and the live
 # counts. Page text is escaped, so no "<" from a drive's texts can look like one of these.
@@ -36,7 +37,7 @@ def render_drive(drive, form, status=200, expired=False, slots=None):
     return render_template(
         "petitions/drive.html", drive=drive, text=drive.text(current_tag()), form=form,
         signable=drive.signable_on(today()), expired=expired, can_write=letters.offers_letters(drive),
-        slots=slots, **({} if slots else letter_counts(drive, letters.has_letter(drive))),
+        updates=updates.published(drive.id), slots=slots, **({} if slots else letter_counts(drive, letters.has_letter(drive))),
     ), status
 
 

@@ -18,6 +18,7 @@ from app.staff.auth import roles_required
 from app.staff.forms import DriveForm, DriveStateForm, TextForm
 from app.staff.models import Role
 from app.staff.routes import bp
+from app.updates import services as updates
 
 
 def form_settings(form):
@@ -144,4 +145,4 @@ def drive_preview(drive_id):
         "petitions/drive.html", drive=drive, text=drive.text(current_tag()),
         form=SignatureForm().fill_choices(get_locale()), signable=drive.signable_on(today()) or
         drive.state == DriveState.DRAFT, expired=False, can_write=can_write, letters_sent=0,
-        letters_by_legislator=[], preview=True)
+        letters_by_legislator=[], updates=updates.published(drive.id), preview=True)
