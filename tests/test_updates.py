@@ -2,7 +2,7 @@
 real SMTP server and the real outbox worker, to every consenting signer in their language."""
 
 import re
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from app.keys import email_key
 from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import work
 from app.petitions.models import Drive, DriveState, Signature, SignatureState
-from app.records import utcnow
+from app.records import as_utc, utcnow
 from app.staff.auth import new_user
 from app.updates import publishing
 from app.updates.models import Update
@@ -233,20 +233,14 @@ def test_at_most_the_rate_a_minute_become_due(updates_app, inbox):
     press_publish(client, drive_id(app), update)
     with app.app_context():
         start = db.session.get(Update, update).mailed_at
-        due = [utc_naive(m.next_attempt_at) for m in outbox(app, update_id=update)]
-    naive = utc_naive(start)
+        due = [as_utc(m.next_attempt_at) for m in outbox(app, update_id=update)]
     minute = timedelta(minutes=1)
-    assert due == [naive + minutes * minute for minutes in (0, 0, 1, 1, 2)]  # to the microsecond
+    assert due == [as_utc(start) + minutes * minute for minutes in (0, 0, 1, 1, 2)]  # to the microsecond
     assert deliver_all(app, now=start) == 2
     assert deliver_all(app, now=start + minute - timedelta(seconds=1)) == 0
     assert deliver_all(app, now=start + minute) == 2
     assert deliver_all(app, now=start + 2 * minute) == 1
     assert len(inbox.messages) == 5
-
-
-def utc_naive(moment):
-    """SQLite gives datetimes back without their zone (stored in UTC); PostgreSQL with the session's."""
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def test_the_rate_must_be_a_positive_number():
@@ -294,17 +288,23 @@ def test_publishing_needs_the_main_language(updates_app, inbox):
         assert db.session.get(Update, update).published_at is None
 
 
-def test_preview_shows_every_language_and_says_which_fall_back(updates_app):
+def test_preview_in_each_language_says_which_fall_back(updates_app):
     client = client_as(updates_app, "organiser")
     drive = drive_id(updates_app)
     update = write_update(client_as(updates_app, "campaigner"), drive,
                           texts=(("en", ("See <b>this</b>", EN[1])), ("sv", SV)))
-    page = client.get(f"/en/staff/drives/{drive}/updates/{update}/preview").get_data(as_text=True)
-    assert 'lang="sv"' in page and SV[0] in page and "<p>Vi överlämnade 1 000 namnunderskrifter.</p>" in page
-    assert '<a href="https://example.org/news" rel="nofollow noopener">' in page  # linked, the full stop left out
-    assert "See &lt;b&gt;this&lt;/b&gt;" in page  # a title is text
-    fallback = re.search(r"Not written in: ([^.]+)\.", page).group(1)
+    path = f"/drives/{drive}/updates/{update}/preview"
+    swedish = client.get(f"/sv/staff{path}").get_data(as_text=True)
+    assert SV[0] in swedish and "<p>Vi överlämnade 1 000 namnunderskrifter.</p>" in swedish
+    english = client.get(f"/en/staff{path}").get_data(as_text=True)
+    assert '<a href="https://example.org/news" rel="nofollow noopener">' in english  # linked, the full stop left out
+    assert "See &lt;b&gt;this&lt;/b&gt;" in english  # a title is text
+    fallback = re.search(r"Not written in: ([^.]+)\.", english).group(1)
     assert "Arabic" in fallback and "Swedish" not in fallback and "English" not in fallback
+    arabic = client.get(f"/ar/staff{path}").get_data(as_text=True)
+    assert 'lang="en" dir="ltr">See &lt;b&gt;this&lt;/b&gt;' in arabic  # the main language's, marked as such
+    show = client.get(f"/en/staff/drives/{drive}/updates/{update}").get_data(as_text=True)
+    assert f'href="/ar/staff{path}"' in show and "missing: readers get the main language" in show
 
 
 @pytest.mark.parametrize(("fields", "field", "message"), [

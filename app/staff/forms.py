@@ -27,8 +27,9 @@ from app.records import today
 from app.staff import exports
 from app.staff.auth import PASSWORD_MIN
 from app.staff.models import Role
+from app.updates import labels as update_labels
 from app.updates import publishing
-from app.updates.models import Outcome, UpdateKind
+from app.updates.models import UpdateKind
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Admin: accounts and everything"),
@@ -184,15 +185,8 @@ class TextForm(FlaskForm):
             raise ValidationError(message)
 
 
-# The same words as the public timeline's labels (app/updates/labels.py on the public side).
-UPDATE_KIND_LABELS = {
-    UpdateKind.NEWS: _l("News"),
-    UpdateKind.HANDED_OVER: _l("Petition handed over"),
-    UpdateKind.RESPONSE: _l("Government response"),
-    UpdateKind.DEBATE: _l("Debate"),
-    UpdateKind.OUTCOME: _l("Outcome"),
-}
-OUTCOME_LABELS = {Outcome.WON: _l("Won"), Outcome.PARTLY_WON: _l("Partly won"), Outcome.LOST: _l("Lost")}
+UPDATE_KIND_LABELS = {UpdateKind.NEWS: _l("News"), **update_labels.KINDS}  # the timeline labels milestones only
+OUTCOME_LABELS = update_labels.OUTCOMES
 # What a milestone is missing, said next to the field.
 FACT_REQUIRED = {
     "happened_on": _l("Please give the date."),

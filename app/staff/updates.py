@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app import audit
 from app.extensions import db
 from app.http import or_404
+from app.i18n import current_tag
 from app.petitions.models import Drive
 from app.records import utcnow
 from app.staff.auth import roles_required
@@ -122,12 +123,15 @@ def update_show(drive_id, update_id):
 @bp.route("/drives/<int:drive_id>/updates/<int:update_id>/preview")
 @roles_required(Role.CAMPAIGNER, Role.ORGANISER)
 def update_preview(drive_id, update_id):
-    """Every text the update has, each as the public will read it, and the languages that fall back."""
+    """The update as the public reads it in the language of the URL (the main one's text where it has none)."""
     drive, update = drive_update(drive_id, update_id)
-    texts = sorted(update.texts, key=lambda t: (t.locale != drive.main_locale, t.locale))
+    text = update.text(current_tag(), drive.main_locale)
+    if text is None:
+        flash(_("Write the update in the drive's main language first."))
+        return to_update(drive, update)
     return render_template(
-        "staff/update_preview.html", drive=drive, update=update, texts=texts, kinds=UPDATE_KIND_LABELS,
-        outcomes=OUTCOME_LABELS,
+        "staff/update_preview.html", drive=drive, update=update, text=text,
+        written=sorted(t.locale for t in update.texts),
         fallbacks=publishing.fallbacks(update, current_app.config["LANGUAGES"], drive.main_locale))
 
 
