@@ -138,7 +138,8 @@ def test_pressing_mail_again_queues_nothing_more(updates_app, inbox):
     update = write_update(client, drive)
     assert "published." in press_publish(client, drive, update, mail_it=False)
     assert outbox(app) == []
-    assert "queued for 1 supporter." in press_publish(client, drive, update)  # published first, mailed later
+    page = press_publish(client, drive, update)  # published first, mailed later
+    assert "queued for 1 supporter." in page and ", to 1 supporter</dd>" in page
     assert "never mailed twice" in press_publish(client, drive, update)
     assert len(outbox(app, update_id=update)) == 1
     deliver_all(app)
