@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.audit import AuditEntry
 from app.extensions import db
 from app.outbox.models import OutboxMessage
+from app.petitions import paper
 from app.petitions.models import Drive, DriveState, DriveText, PaperBatch, PaperSignature, Signature, SignatureState
 from app.privacy import retain
 from tests.staff import client_as, csrf
@@ -293,6 +294,21 @@ def test_removing_a_batch_restores_the_totals_exactly(app, campaigner):
     assert remove(campaigner, app, second).status_code == 404
     public = app.test_client().get(f"/en/drives/{SLUG}").get_data(as_text=True)
     assert "<strong>2</strong> confirmed signatures" in public
+
+
+def test_a_batch_removed_twice_at_once_is_subtracted_once(app, campaigner):
+    """Two requests (a double click, two colleagues) that both loaded the batch before either removed it."""
+    upload(campaigner, app)
+    record_count(campaigner, app, count="40")
+    first, _second = batch_ids(app)
+    with app.app_context():
+        late = db.session.get(PaperBatch, first)  # this request loaded it ...
+        with app.app_context():  # ... while another, with a session of its own, removed it and committed
+            assert paper.remove(db.session.get(PaperBatch, first))
+            db.session.commit()
+        assert not paper.remove(late)
+        db.session.commit()
+    assert counts(app) == (2, 40, 0, 1)
 
 
 def test_a_batch_of_another_drive_cannot_be_removed_from_this_one(app, campaigner):

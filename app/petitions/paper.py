@@ -141,10 +141,20 @@ def new_batch(drive, kind, count, attestation, created_by):
 
 
 def remove(batch):
-    """Remove a batch and its rows; the drive's total loses exactly what the batch added."""
+    """Remove a batch and its rows; the drive's total loses exactly what the batch added.
+
+    False when another request removed it first: the database decides (the batch's row lock makes a
+    double click, a second tab or a colleague wait, then find nothing to delete), so the total never
+    loses a batch twice.
+    """
+    count = db.session.execute(delete(PaperBatch).where(PaperBatch.id == batch.id).returning(PaperBatch.count)
+                               .execution_options(synchronize_session=False)).scalar()
+    if count is None:
+        return False
     db.session.execute(delete(PaperSignature).where(PaperSignature.batch_id == batch.id))
-    adjust_paper(batch.drive_id, -batch.count)
-    db.session.delete(batch)
+    adjust_paper(batch.drive_id, -count)
+    db.session.expunge(batch)
+    return True
 
 
 def adjust_paper(drive_id, step):

@@ -82,8 +82,11 @@ def paper_remove(drive_id):
     batch = or_404(db.session.scalar(select(PaperBatch).where(PaperBatch.id == form.batch.data,
                                                                PaperBatch.drive_id == drive.id)))
     removed = paper.described(batch)
+    if not paper.remove(batch):
+        db.session.rollback()
+        flash(_("This batch was already removed."))
+        return redirect(url_for("staff.paper_batches", drive_id=drive.id), 303)
     audit.record("paper.remove", f"drive:{drive.slug}", before=removed)
-    paper.remove(batch)
     db.session.commit()
     flash(ngettext("%(num)s signature on paper removed.", "%(num)s signatures on paper removed.", removed["count"]))
     return redirect(url_for("staff.paper_batches", drive_id=drive.id), 303)

@@ -1,6 +1,6 @@
 """An update's mail, written by the outbox worker when it sends it, in its reader's language."""
 
-from flask_babel import force_locale, format_date, format_decimal
+from flask_babel import force_locale, format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 
 from app import tokens
@@ -62,9 +62,10 @@ def written(update, tag, links, test=False):
 def facts(update):
     """A milestone's facts as one sentence in the current language (plain text: each template escapes it)."""
     if update.kind == UpdateKind.HANDED_OVER:
-        return _("On %(date)s, %(count)s signatures were handed to %(recipient)s.",
-                 date=format_date(update.happened_on, "long"), count=format_decimal(update.signatures_handed),
-                 recipient=update.handed_to)
+        return ngettext("On %(date)s, %(count)s signature was handed to %(recipient)s.",
+                        "On %(date)s, %(count)s signatures were handed to %(recipient)s.", update.signatures_handed,
+                        date=format_date(update.happened_on, "long"), count=format_decimal(update.signatures_handed),
+                        recipient=update.handed_to)
     if update.kind == UpdateKind.RESPONSE:
         return _("The government's response: %(link)s", link=update.link)
     if update.kind == UpdateKind.DEBATE:
