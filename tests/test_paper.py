@@ -252,6 +252,22 @@ def test_a_file_that_is_not_a_sheet_is_refused(app, campaigner, sheet, message):
     assert counts(app) == (2, 0, 0, 0)
 
 
+def test_an_upload_larger_than_its_limit_is_refused_beside_the_file(app, campaigner):
+    sheet = "name,region,country\n" + "Karin Ek,Göteborg,SE\n" * (3 * 1024 * 1024 // 21)
+    response = upload(campaigner, app, sheet)
+    assert response.status_code == 413
+    assert "The file is larger than 2 MB: please split it." in response.get_data(as_text=True)
+    assert counts(app) == (2, 0, 0, 0)
+
+
+def test_an_upload_whose_form_was_open_too_long_says_so(app, campaigner):
+    """The upload checks its own form token (the site-wide check is off for it): a stale one refuses it."""
+    response = upload(campaigner, app, **{"csrf_token": "stale"})
+    assert response.status_code == 400
+    assert "The form was open too long: please choose the file and send it again." in response.get_data(as_text=True)
+    assert counts(app) == (2, 0, 0, 0)
+
+
 @pytest.mark.parametrize("fields, field, message", [
     ({"count": "0"}, "count", "Please give a whole number of signatures, at least 1."),
     ({"count": "-3"}, "count", "Please give a whole number of signatures, at least 1."),

@@ -22,6 +22,7 @@ from app.records import today
 
 HEADER = ("name", "region", "country")
 MAX_BYTES = 2 * 1024 * 1024  # about 20,000 rows of long names: a day's sheets from a big event
+TOO_LARGE = _l("The file is larger than 2 MB: please split it.")
 MAX_ROWS = 20_000
 COUNT_MAX = 1_000_000
 TEXT_MAX = 200  # event and who keeps the sheets
@@ -65,7 +66,7 @@ def read_sheet(data):
     sheet with any problem is refused whole.
     """
     if len(data) > MAX_BYTES:
-        return Sheet(problems=[(0, _l("The file is larger than 2 MB: please split it."))])
+        return Sheet(problems=[(0, TOO_LARGE)])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app import audit
 from app.extensions import csrf, db
@@ -43,8 +44,16 @@ def paper_rows(drive_id):
     """Names from an uploaded CSV file, refused whole, line by line, if any is wrong."""
     request.max_content_length = paper.MAX_BYTES + current_app.config["MAX_CONTENT_LENGTH"]
     drive = db.get_or_404(Drive, drive_id)
+    try:
+        request.files  # read the body now, under the upload's own limit
+    except RequestEntityTooLarge:
+        form = PaperRowsForm(formdata=None, prefix="rows")  # the forms must not read the body again
+        form.file.errors = [paper.TOO_LARGE]
+        return paper_page(drive, rows_form=form, count_form=PaperCountForm(formdata=None, prefix="count"), status=413)
     form = PaperRowsForm(prefix="rows")
     if not form.validate_on_submit():
+        if form.csrf_token.errors:  # checked here, not by the site-wide check: say so beside the file
+            form.file.errors = [*form.file.errors, _("The form was open too long: please choose the file and send it again.")]
         return paper_page(drive, rows_form=form, status=400)
     sheet = paper.read_sheet(form.file.data.read(paper.MAX_BYTES + 1))
     if sheet.problems:
