@@ -38,11 +38,17 @@ def fill(html, parts):
     return SLOTS.sub("", html)
 
 
+# Added to shared links by the sites they are shared on; they change nothing on the page.
+TRACKING = re.compile(r"fbclid|gclid|msclkid|igshid|mc_[ce]id|utm_\w+")
+
+
 def cached_page(args=(), live=None, mimetype=None):
     """Serve a rendered page from the cache while the data's revision and the day are the same.
 
     Only the query arguments in `args` vary the page; a request with any other is rendered
-    afresh and not kept, so that made-up query strings cannot fill the cache. The view returns
+    afresh and not kept, so that made-up query strings cannot fill the cache; but for a link's
+    tracking arguments (fbclid, utm_...) it is the page a visitor without them got, once one has
+    (rendered with them, its language links would carry them to everyone). The view returns
     its body as text; `mimetype` (an Atom feed's, say) is what it is served as, else HTML.
 
     With `live`, the view returns a `Shell`: the parts of the page that change without a new
@@ -53,11 +59,15 @@ def cached_page(args=(), live=None, mimetype=None):
     def decorate(view):
         @wraps(view)
         def wrapper(*a, **kw):
-            if not set(request.args) <= set(args):
+            others = set(request.args) - set(args)
+            if not all(TRACKING.fullmatch(name) for name in others):
                 return served(view(*a, **kw), live, mimetype)
             query = "&".join(f"{k}={request.args[k]}" for k in args if k in request.args)
-            key = f"page:{seen_revision()}:{today()}:{request.host}{request.path}?{query}"
+            # "2": the shape of what is kept (text or a Shell) since November 2026.
+            key = f"page2:{seen_revision()}:{today()}:{request.host}{request.path}?{query}"
             page = cache.get(key)
+            if others:
+                return served(page if page is not None else view(*a, **kw), live, mimetype)
             if page is None:
                 page = view(*a, **kw)
                 if not isinstance(page, str | Shell):

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from app.extensions import cache, db
 from app.petitions.models import Drive
 from app.staff.auth import new_user
-from tests.helpers import axe_violations, deliver, link, press, serve, set_drive, sign
+from tests.helpers import axe_violations, deliver, link, press, selects, serve, set_drive, sign
 from tests.staff import PASSWORD, ROLES, client_as
 
 EMBED, PAGE = "/en/drives/sweden-2026/embed", "/en/drives/sweden-2026"
@@ -113,26 +113,17 @@ def test_only_visible_drives_have_an_embed(empty_app, tmp_path):
 
 
 def test_the_count_is_live_while_the_page_comes_from_the_cache(petition_app, inbox):
-    from sqlalchemy import event
-
     petition_app.config["PAGE_REVISION_TTL"] = 3600  # the revision is not read again: the cache stays warm
     client = petition_app.test_client()
     assert "<strong>0</strong> confirmed signatures" in client.get(EMBED).get_data(as_text=True)
     confirm_a_signature(petition_app, inbox)
-    statements = []
-
-    def seen(connection, cursor, statement, *args):
-        statements.append(statement)
-
-    with petition_app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        html = client.get(EMBED).get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    html, statements = selects(petition_app, client, EMBED)
     assert "<strong>1</strong> confirmed signature" in html
-    assert len([s for s in statements if "SELECT" in s.upper()]) == 1, statements  # the counts, nothing else
+    assert len(statements) == 1, statements  # the counts, nothing else
+    # A shared link's tracking arguments change nothing: the same cached page.
+    html, statements = selects(petition_app, client, EMBED + "?fbclid=abc&utm_source=partner")
+    assert "<strong>1</strong> confirmed signature" in html and "fbclid" not in html
+    assert len(statements) == 1, statements
 
 
 # --- in a real browser: framed on another site ----------------------------------------------------
