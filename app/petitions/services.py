@@ -60,7 +60,8 @@ def signing_drive(slug):
 
 def open_drives(day, iso2=None):
     """The drives that can be signed on `day` (of one country, with `iso2`), oldest first."""
-    query = select(Drive).where(Drive.state == DriveState.OPEN).order_by(Drive.opens_on, Drive.id)
+    # An undated drive has been open longest: first, on PostgreSQL (NULLS LAST by default) as on SQLite.
+    query = select(Drive).where(Drive.state == DriveState.OPEN).order_by(Drive.opens_on.asc().nulls_first(), Drive.id)
     drives = db.session.scalars(query if iso2 is None else query.where(Drive.iso2 == iso2))
     return [d for d in drives if d.signable_on(day)]
 

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import enqueue_later
 from app.petitions.models import Signature, SignatureState
+from app.records import utcnow
 from app.updates.models import Update, UpdateKind, UpdateText
 
 TITLE_MAX = 200
@@ -84,6 +85,7 @@ def save_text(update_, tag, title, body):
         text = UpdateText(locale=tag)
         update_.texts.append(text)
     text.title, text.body = title, body
+    update_.updated_at = utcnow()  # what the feed's readers see as the entry's change
     return text
 
 
@@ -127,12 +129,13 @@ def mail(update_, now, rate):
     """
     claimed = db.session.execute(
         update(Update).where(Update.id == update_.id, Update.mailed_at.is_(None), Update.published_at.is_not(None))
-        .values(mailed_at=now).execution_options(synchronize_session=False)
+        .values(mailed_at=now, updated_at=Update.updated_at)  # mailing changes nothing a reader sees
+        .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
         return None
     count = db.session.execute(queue(update_.id, update_.drive_id, now, rate)).rowcount
-    db.session.execute(update(Update).where(Update.id == update_.id).values(mailed_count=count)
+    db.session.execute(update(Update).where(Update.id == update_.id).values(mailed_count=count, updated_at=Update.updated_at)
                        .execution_options(synchronize_session=False))
     db.session.refresh(update_)
     return count
