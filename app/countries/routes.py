@@ -7,6 +7,7 @@ from app.countries import bp, developments, services
 from app.countries.forms import CountryFilter
 from app.i18n import negotiate
 from app.petitions import services as petitions
+from app.petitions.routes import live_counts
 from app.records import today
 from app.updates import services as updates
 
@@ -21,7 +22,7 @@ def root():
 
 def live_progress(drive_ids):
     """Each open drive's progress on the cached home page, read fresh: one query, none without a drive."""
-    counts = current_app.jinja_env.get_template("petitions/_drive_counts.html").module
+    counts = live_counts()
     return {f"progress-{id_}": counts.progress(drive, title_id=f"drive-{id_}-title")
             for id_, drive in petitions.live_drives(drive_ids).items()}
 

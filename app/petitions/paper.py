@@ -12,12 +12,13 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert
 
 from app import geo
 from app.extensions import db
 from app.petitions.forms import NAME_MAX, REGION_MAX
 from app.petitions.models import Drive, PaperBatch, PaperKind, PaperSignature
+from app.petitions.services import adjust_count
 from app.records import today
 
 HEADER = ("name", "region", "country")
@@ -137,7 +138,7 @@ def new_batch(drive, kind, count, attestation, created_by):
                        held_by=attestation["held_by"])
     db.session.add(batch)
     db.session.flush()  # its id, for the rows
-    adjust_paper(drive.id, +count)
+    adjust_count(drive.id, +count, Drive.paper_count)
     return batch
 
 
@@ -153,14 +154,9 @@ def remove(batch):
     if count is None:
         return False
     db.session.execute(delete(PaperSignature).where(PaperSignature.batch_id == batch.id))
-    adjust_paper(batch.drive_id, -count)
+    adjust_count(batch.drive_id, -count, Drive.paper_count)
     db.session.expunge(batch)
     return True
-
-
-def adjust_paper(drive_id, step):
-    """Move a drive's paper count in the caller's transaction, in SQL, under the row lock."""
-    db.session.execute(update(Drive).where(Drive.id == drive_id).values(paper_count=Drive.paper_count + step))
 
 
 def described(batch):

@@ -170,11 +170,10 @@ def confirm(signature):
     return (SignatureOutcome.ALREADY if still_there else SignatureOutcome.UNKNOWN), drive
 
 
-def adjust_count(drive_id, step):
-    """Move a drive's confirmed count in the caller's transaction, in SQL, under the row lock."""
-    db.session.execute(
-        update(Drive).where(Drive.id == drive_id).values(confirmed_count=Drive.confirmed_count + step)
-    )
+def adjust_count(drive_id, step, count=Drive.confirmed_count):
+    """Move one of a drive's counts (confirmed, or paper_count) in the caller's transaction, in SQL,
+    under the row lock."""
+    db.session.execute(update(Drive).where(Drive.id == drive_id).values({count: count + step}))
 
 
 def withdraw(signature):

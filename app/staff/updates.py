@@ -176,10 +176,10 @@ def update_publish(drive_id, update_id):
 def message(done, mail_it):
     """What pressing "publish" did, as one sentence."""
     if done.mailed is not None and done.outcome == Published.PUBLISHED:
-        return ngettext("The update is published and queued for %(num)d supporter.",
-                        "The update is published and queued for %(num)d supporters.", done.mailed)
+        return ngettext("The update is published and queued for %(num)s supporter.",
+                        "The update is published and queued for %(num)s supporters.", done.mailed)
     if done.mailed is not None:
-        return ngettext("The update is queued for %(num)d supporter.", "The update is queued for %(num)d supporters.",
+        return ngettext("The update is queued for %(num)s supporter.", "The update is queued for %(num)s supporters.",
                         done.mailed)
     if mail_it:
         return _("This update was mailed before: it is never mailed twice.")
