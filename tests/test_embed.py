@@ -94,7 +94,8 @@ def test_the_embed_shows_the_title_count_and_a_link_that_opens_the_drive_page(pe
     assert 'class="site-header"' not in html  # its own page, without the site's navigation
     arabic = petition_app.test_client().get("/ar/drives/sweden-2026/embed").get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in arabic
-    assert '<h1 lang="en">Sweden, declare a moratorium</h1>' in arabic  # no Arabic text: the main one, marked
+    # No Arabic text: the main one, marked, in its own direction (its punctuation stays put).
+    assert '<h1 lang="en" dir="ltr">Sweden, declare a moratorium</h1>' in arabic
 
 
 def test_a_closed_drive_says_so_instead_of_offering_to_sign(petition_app, tmp_path):

@@ -280,7 +280,7 @@ def test_a_missing_translation_falls_back_to_the_main_language_visibly(petition_
         db.session.execute(sa_delete(DriveText).where(DriveText.locale == "zh-hans"))
         db.session.commit()
     html = petition_app.test_client().get("/zh-hans/drives/sweden-2026").get_data(as_text=True)
-    assert '<h1 lang="en">Sweden, declare a moratorium</h1>' in html
+    assert '<h1 lang="en" dir="ltr">Sweden, declare a moratorium</h1>' in html
     assert 'class="caveat"' in html
 
 
