@@ -24,6 +24,7 @@ os.environ.setdefault("APP_ENV", "development")
 os.environ.setdefault("SECRET_KEY", "bench-updates")
 
 from flask_migrate import upgrade  # noqa: E402
+from sign import ensure_database  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
@@ -120,6 +121,7 @@ def check(update_id, mailed, now, rate):
 def main(argv=None):
     args = parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    ensure_database(args.postgresql_url)
     admin(args.postgresql_url, f"CREATE SCHEMA {SCHEMA}")
     try:
         app = create_app({"SQLALCHEMY_DATABASE_URI": schema_url(args.postgresql_url),
