@@ -8,26 +8,15 @@ from pathlib import Path
 import pytest
 
 from app.templating import shortened
+from tests.helpers import DRIVE_YAML as BASE_YAML
 from tests.helpers import csrf_from, set_drive
 
 PUBLIC = "https://moratorium.example"
 SHARE_PNG = Path(__file__).resolve().parent.parent / "static" / "share.png"
 LONG_SUMMARY = "Sveriges högsta domstol har stoppat utlämningar till Kina. " * 6  # 354 characters
 
-DRIVE_YAML = f"""
-slug: sweden-2026
-country: SE
-state: {{state}}
-opens_on: 2026-01-01
-closes_on: 2099-12-31
-goal: 1000
-main_language: en
-texts:
-  en:
-    title: Sweden, declare a moratorium
-    summary: Make the Supreme Court's protection law.
-    petition: We call on Sweden to stop extraditions to China.
-  sv:
+# The petition app's drive, with a long Swedish summary and an Arabic text besides.
+DRIVE_YAML = BASE_YAML + f"""  sv:
     title: Sverige, inför ett moratorium
     summary: {LONG_SUMMARY.strip()}
     petition: Vi uppmanar Sverige att stoppa utlämningar till Kina.
