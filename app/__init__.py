@@ -75,10 +75,12 @@ def register_blueprints(app):
     from app.outbox import bp as outbox_bp
     from app.petitions import bp as petitions_bp
     from app.staff.routes import bp as staff_bp
+    from app.updates import bp as updates_bp
 
     app.url_map.converters["country"] = CountryConverter
     app.register_blueprint(petitions_bp)
     app.register_blueprint(letters_bp)
+    app.register_blueprint(updates_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(outbox_bp)
 

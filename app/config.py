@@ -69,6 +69,17 @@ def mail_settings(env):
     }
 
 
+def positive(env, name, default):
+    """A whole number above zero from the environment, or a ConfigError naming the setting."""
+    try:
+        value = int(env.get(name, default))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name} must be a whole number above zero, not {env.get(name)!r}")
+    return value
+
+
 def load(env=os.environ):
     """The configuration for APP_ENV (production unless told otherwise)."""
     app_env = env.get("APP_ENV", "production")
@@ -116,6 +127,8 @@ def load(env=os.environ):
         "LETTER_CAP_LEGISLATOR_HOUR": int(env.get("LETTER_CAP_LEGISLATOR_HOUR", 20)),
         "LETTER_CAP_LEGISLATOR_DAY": int(env.get("LETTER_CAP_LEGISLATOR_DAY", 200)),
         "LETTER_CAP_VISITOR_DAY": int(env.get("LETTER_CAP_VISITOR_DAY", 50)),
+        # Updates mailed to supporters: at most this many of one update's mails become due a minute.
+        "UPDATE_SEND_RATE": positive(env, "UPDATE_SEND_RATE", 600),
         "LETTER_RATE_LIMIT": env.get("LETTER_RATE_LIMIT", "5 per minute;20 per day"),
         "LETTER_PREVIEW_RATE_LIMIT": env.get("LETTER_PREVIEW_RATE_LIMIT", "60 per minute"),
         # Back office: failed or not, login attempts per client.

@@ -101,3 +101,5 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+# A page partner sites may put in an <iframe> (a drive's embed): any site may frame it, the rest as strict.
+FRAMEABLE_POLICY = {**CONTENT_SECURITY_POLICY, "frame-ancestors": "*"}

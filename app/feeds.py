@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote, urlsplit
 
 from feedgen.feed import FeedGenerator
-from flask import Response
+from flask import current_app
 
 ATOM = "application/atom+xml; charset=utf-8"
+TAG_DATE = "2026"  # the year the site's tag: URIs were first minted: never change it, or every id changes
 
 
 @dataclass(frozen=True)
@@ -21,11 +23,23 @@ class Entry:
     published: datetime | None = None
 
 
-def atom(feed_id, title, link, self_link, tag, entries, author, updated=None):
-    """An Atom document as a response: `link` is the page the feed follows, `self_link` the feed's
-    own address, `tag` its language (a BCP 47 tag), `entries` newest first.
+def tag_uri(specific):
+    """A permanent id (RFC 4151 tag: URI) on PUBLIC_URL's host, e.g. tag:example.org,2026:developments/sv.
 
-    A feed with no entries is still valid: its `updated` is `updated`, else the epoch of the site.
+    Build entry ids from what names the thing in the data (a row's key and what happened to it),
+    never from a database id, so that reloading the data keeps every id.
+    """
+    host = urlsplit(current_app.config["PUBLIC_URL"]).hostname
+    return f"tag:{host},{TAG_DATE}:{quote(specific, safe='/')}"
+
+
+def document(feed_id, title, link, self_link, tag, entries, author, updated=None):
+    """An Atom document, as text for a view under cached_page(mimetype=ATOM): `link` is the page the
+    feed follows, `self_link` the feed's own address, `tag` its language (a BCP 47 tag), `entries`
+    newest first.
+
+    A feed with no entries is still valid: its `updated` is `updated` (give one: else feedgen
+    writes the time it is written).
     """
     feed = FeedGenerator()
     feed.id(feed_id)
@@ -47,4 +61,4 @@ def atom(feed_id, title, link, self_link, tag, entries, author, updated=None):
             item.published(entry.published)
         if entry.text:
             item.content(entry.text, type="text")
-    return Response(feed.atom_str(pretty=True), mimetype=ATOM)
+    return feed.atom_str(pretty=True).decode("utf-8")

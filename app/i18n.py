@@ -9,6 +9,7 @@ from flask_babel import Domain
 from werkzeug.routing import BaseConverter, ValidationError
 
 from app.extensions import babel
+from app.http import sets_no_cookie
 
 
 def languages():
@@ -60,6 +61,21 @@ def maximized(identifier):
     return locale.language, None
 
 
+# Facebook, whose crawler reads og:locale most, knows Arabic only under a territory of its own.
+OPEN_GRAPH_LOCALES = {"ar": "ar_AR"}
+
+
+def open_graph_locale(tag):
+    """A shipped language as Open Graph writes a locale, language_TERRITORY (sv_SE, zh_TW, ug_CN):
+    the territory CLDR's likely subtags give, when the language names none."""
+    if tag in OPEN_GRAPH_LOCALES:
+        return OPEN_GRAPH_LOCALES[tag]
+    locale = Locale.parse(languages()[tag])
+    likely = get_global("likely_subtags")
+    territory = locale.territory or Locale.parse(likely.get(str(locale)) or likely[locale.language]).territory
+    return f"{locale.language}_{territory}"
+
+
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
@@ -88,7 +104,7 @@ def html_lang(tag):
 def remember(response):
     """Keep the language of the page the visitor chose, for their next visit to /."""
     tag = g.get("lang_code")
-    if tag and request.cookies.get(COOKIE) != tag and response.status_code < 400:
+    if tag and not sets_no_cookie() and request.cookies.get(COOKIE) != tag and response.status_code < 400:
         response.set_cookie(COOKIE, tag, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
                             secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

@@ -2,11 +2,13 @@
 
 `retain` runs after drives close (a daily cron job): RETENTION_MONTHS after a drive's last
 day, its signatures are deleted, except those of people who asked for campaign updates
-(the notice keeps their name and address until they stop them), and its letters are
-anonymised, so that the drive's counts stay exact. Mail in the outbox keeps no text,
+(the notice keeps their name and address until they stop them), the names gathered on paper
+are deleted (no one on paper asked for updates; each batch's count and attestation stay), and
+its letters are anonymised, so that the drive's counts stay exact. Mail in the outbox keeps no text,
 subject or reply address once it is OUTBOX_RETENTION_DAYS old and sent (or given up on).
 
-`erase` removes one person's data on request, on every drive.
+`erase` removes one person's data on request, on every drive. It finds them by their address,
+which a name on paper does not have: one is removed with its batch (see docs/organisers.md).
 """
 
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from app.extensions import db
 from app.keys import email_key, keyed_digest
 from app.letters.models import Letter, LetterDelivery, LetterState
 from app.outbox.models import MessageState, OutboxMessage
-from app.petitions.models import Drive, DriveState, Signature, SignatureState
+from app.petitions.models import Drive, DriveState, PaperSignature, Signature, SignatureState
 from app.petitions.services import adjust_count
 from app.records import today, utcnow
 
@@ -34,6 +36,7 @@ UNSENT = (MessageState.PENDING, MessageState.SENDING)
 @dataclass
 class Removed:
     signatures: int = 0
+    paper: int = 0  # names gathered on paper
     letters: int = 0
     messages: int = 0
 
@@ -92,8 +95,11 @@ def retain(on=None, dry_run=False):
         tally = Removed()
         doomed = (Signature.drive_id == drive.id) & ~Signature.consent_updates
         tally.signatures = db.session.scalar(select(func.count()).select_from(Signature).where(doomed))
+        on_paper = PaperSignature.drive_id == drive.id
+        tally.paper = db.session.scalar(select(func.count()).select_from(PaperSignature).where(on_paper))
         if not dry_run:
             db.session.execute(delete(Signature).where(doomed))
+            db.session.execute(delete(PaperSignature).where(on_paper))
             tally.letters = anonymise_letters(Letter.drive_id == drive.id).letters
         report[drive.slug] = tally
     if not dry_run:
@@ -127,7 +133,9 @@ def erase(address):
         subject="", text="", html=None, reply_to=None))
     # The log says that an erasure happened, not whose: a digest only matches if you know the address.
     digest = keyed_digest(key, 8)
-    audit.record("privacy.erase", f"person:{digest}", after=vars(tally), actor="command line")
+    # Names on paper have no address to find them by (see the module's docstring): not in the count.
+    erased = {"signatures": tally.signatures, "letters": tally.letters, "messages": tally.messages}
+    audit.record("privacy.erase", f"person:{digest}", after=erased, actor="command line")
     return tally  # the caller commits: the erasure and its audit entry are one transaction
 
 
@@ -143,7 +151,7 @@ def retain_command(dry_run):
     verb = "would delete" if dry_run else "deleted"
     for name, tally in report.items():
         click.echo(f"{name}: {verb} {tally.signatures} signatures, anonymised {tally.letters} letters, "
-                   f"scrubbed {tally.messages} mails")
+                   f"scrubbed {tally.messages} mails; {verb} {tally.paper} names on paper")
     if not report:
         click.echo("nothing has reached the end of its retention period")
 

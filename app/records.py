@@ -15,6 +15,11 @@ def today():
     return utcnow().date()
 
 
+def as_utc(moment):
+    """A timestamp read back with its zone: SQLite returns them without one, and they were written in UTC."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def upsert_row(model, found, values):
     """Add a new row or update `found` in place; say which: created, updated or unchanged."""
     if found is None:

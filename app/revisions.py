@@ -32,6 +32,15 @@ def read_one(statement):
         return connection.execute(statement).first()
 
 
+def read_all(statement):
+    """Every row of a read-only statement: on the session's connection while it has a transaction
+    open (a page rendered afresh: never a second connection from the pool), else on a bare one."""
+    if db.session().in_transaction():
+        return db.session.execute(statement).all()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(statement).all()
+
+
 def current_revision():
     """The data's revision number, bumped by every change."""
     if db.session().in_transaction():  # its connection, rather than a second one from the pool

@@ -10,9 +10,18 @@ from markupsafe import Markup, escape
 from app import geo, urls
 from app.countries import labels
 from app.countries.worldmap import geometry
-from app.i18n import LATIN_RUN, current_tag, html_lang, language_name, text_direction
+from app.i18n import (
+    LATIN_RUN,
+    current_tag,
+    html_lang,
+    isolating,
+    language_name,
+    open_graph_locale,
+    text_direction,
+)
 from app.treaties import texts
 from app.treaties.sources import cited
+from app.updates import labels as update_labels
 
 
 def partial_date(value):
@@ -59,6 +68,18 @@ def paragraphs(text):
                               for b in blocks)
 
 
+def shortened(text, limit=200):
+    """`text` on one line and at most `limit` characters: cut after a word where there are spaces
+    to cut at, anywhere in scripts written without them, and marked with an ellipsis."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[:limit - 1]
+    if line[limit - 1] != " " and " " in cut[limit // 2:]:  # not at a word's end: back to the last one
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
 def verdict_reason(standing):
     return labels.reason(standing, partial_date)
 
@@ -68,6 +89,7 @@ FILTERS = {
     "country_name": country_name,
     "cited": cited,
     "isolated": isolated,
+    "isolated_plain": isolating,  # the same, with Unicode isolates, where no markup can go (an SVG <title>)
     "number": format_decimal,
     "names": lambda items: format_list(items, locale=get_locale()),
     "date_long": lambda d: format_date(d, "long"),
@@ -78,6 +100,8 @@ FILTERS = {
     "pretty_json": lambda value: json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True),
     "absolute": urls.absolute,
     "paragraphs": paragraphs,
+    "shortened": shortened,
+    "open_graph_locale": open_graph_locale,
 }
 
 GLOBALS = {
@@ -91,6 +115,8 @@ GLOBALS = {
     "measure_labels": labels.MEASURES,
     "case_labels": labels.CASE_KINDS,
     "outcome_labels": labels.OUTCOMES,
+    "update_kinds": update_labels.KINDS,
+    "update_outcomes": update_labels.OUTCOMES,
 }
 
 

@@ -56,14 +56,15 @@ SELECT :drive, CASE i % 3 WHEN 0 THEN 'Signer Number ' WHEN 1 THEN '签名者 ' 
 
 # The database's own dump of the delivery profile's rows: same rows, same order, country as its code.
 SQLITE_DUMP = """
-SELECT s.name, s.region, s.residence AS country, strftime('%%Y-%%m-%%d', s.confirmed_at) AS date
+SELECT s.name, s.region, s.residence AS country, strftime('%%Y-%%m-%%d', s.confirmed_at) AS date,
+       'online' AS source
 FROM signatures s JOIN drives d ON d.id = s.drive_id
 WHERE d.slug = '%s' AND s.state = 'confirmed' ORDER BY s.id
 """ % SLUG
 
 POSTGRESQL_DUMP = """
 COPY (SELECT s.name, s.region, s.residence AS country,
-             to_char(timezone('UTC', s.confirmed_at), 'YYYY-MM-DD') AS date
+             to_char(timezone('UTC', s.confirmed_at), 'YYYY-MM-DD') AS date, 'online' AS source
       FROM %(schema)s.signatures s JOIN %(schema)s.drives d ON d.id = s.drive_id
       WHERE d.slug = '%(slug)s' AND s.state = 'confirmed' ORDER BY s.id)
 TO STDOUT WITH (FORMAT csv, HEADER)

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.extensions import mail
+from app.extensions import db, mail
 from app.letters import proofs
 
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -285,3 +286,20 @@ class PrivatePostgres:
     def close(self):
         self.run("pg_ctl", "stop", "-D", self.data, "-m", "immediate")
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def selects(app, client, url):
+    """(the page at `url`, the SELECT statements the app sent the database to answer it)."""
+    statements = []
+
+    def seen(connection, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        html = client.get(url).get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return html, [s for s in statements if "SELECT" in s.upper()]

@@ -187,9 +187,10 @@ def test_delivery_csv_has_names_regions_countries_and_confirmation_days(app, org
     assert re.fullmatch(rf'attachment; filename="{SLUG}-delivery-\d{{4}}-\d\d-\d\d\.csv"',
                         response.headers["Content-Disposition"])
     header, rows = csv_rows(response.data)
-    assert header == ["name", "region", "country", "date"]
-    assert rows[:4] == [["Anna Berg", "Stockholm", "Sweden", "2026-03-01"], [CHINESE, "Uppsala", "Sweden", "2026-03-02"],
-                        [ARABIC, "Berlin", "Germany", "2026-03-02"], [UYGHUR, "", "Türkiye", "2026-03-04"]]
+    assert header == ["name", "region", "country", "date", "source"]
+    assert rows[:4] == [["Anna Berg", "Stockholm", "Sweden", "2026-03-01", "online"],
+                        [CHINESE, "Uppsala", "Sweden", "2026-03-02", "online"],
+                        [ARABIC, "Berlin", "Germany", "2026-03-02", "online"], [UYGHUR, "", "Türkiye", "2026-03-04", "online"]]
     assert len(rows) == len(CONFIRMED)
 
 
@@ -257,7 +258,7 @@ def test_filters_by_signing_day_and_state(app, organiser, fields, expected):
 
 def test_pending_signatures_have_no_confirmation_day(app, organiser):
     _header, rows = csv_rows(export(organiser, app, confirmed_only=None).data)
-    assert ["Pending Person", "Stockholm", "Sweden", ""] in rows
+    assert ["Pending Person", "Stockholm", "Sweden", "", "online"] in rows
 
 
 @pytest.mark.parametrize("fields, field, message", [
@@ -346,7 +347,7 @@ def test_an_organiser_exports_from_the_browser(app, browser):
             page.get_by_role("button", name="Export").click()
         body = download.value.path().read_bytes()
         header, _rows = csv_rows(body)
-        assert header == ["name", "region", "country", "date"]
+        assert header == ["name", "region", "country", "date", "source"]
         assert names_of(body, "csv") == names_of(cli_export(app, "--profile", "delivery"), "csv")
         assert download.value.suggested_filename.endswith(".csv")
         context.close()

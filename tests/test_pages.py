@@ -159,7 +159,8 @@ def test_china_is_the_requesting_state_not_a_country_without_treaty(client):
 def test_pages_load_nothing_from_other_sites(client, path):
     html = client.get(path).get_data(as_text=True)
     assert "<script" not in html and "<iframe" not in html
-    assert not re.search(r'<(link|img)(?![^>]+rel="alternate")[^>]+(href|src)="(https?:)?//', html)
+    # Alternates and the canonical address name this site's pages on PUBLIC_URL: they load nothing.
+    assert not re.search(r'<(link|img)(?![^>]+rel="(alternate|canonical)")[^>]+(href|src)="(https?:)?//', html)
     assert '<link rel="alternate" hreflang="zh-Hans" href="http://localhost/zh-hans/' in html
 
 

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.letters.models import Legislator
 from app.petitions.models import Drive
 from app.staff.models import User
+from app.updates.models import Update, UpdateText
 from tests.helpers import serve
 from tests.staff import DRIVE, PASSWORD, ROLES, TEXTS, client_as, csrf, launch, log_in, post_form
 
@@ -44,9 +45,11 @@ def sample_values(app):
     drive_id = launch(client)
     with app.app_context():
         person = Legislator(iso2="CZ", source_id="p1", name="Jana", email="jana@psp.example", language="cs")
-        db.session.add(person)
+        update = Update(drive_id=drive_id, texts=[UpdateText(locale="en", title="Handed over", body="Done.")])
+        db.session.add_all([person, update])
         db.session.commit()
         values = {"drive_id": drive_id, "legislator_id": person.id, "tag": "en", "kind": "treaties",
+                  "update_id": update.id,
                   "key": "CZ", "user_id": db.session.scalar(select(User.id).limit(1))}
     assert post_form(client, "/en/staff/data/treaties/new", {**TREATY, "change_source": FIRST}
                      ).status_code == 303

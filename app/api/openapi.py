@@ -1,7 +1,9 @@
 """The OpenAPI 3.1 description of the open-data API."""
 
+from app.i18n import languages
 from app.treaties.models import LegalBasisKind, PublisherKind
 from app.treaties.status import Verdict
+from app.updates.models import Outcome, UpdateKind
 
 AS_OF = {
     "name": "as_of", "in": "query", "required": False,
@@ -13,6 +15,9 @@ ISO2 = {
     "description": "ISO 3166-1 alpha-2 code, any case.",
     "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
 }
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+BAD_LANGUAGE = {"description": "lang is not a language the site is published in.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 BAD_DATE = {"description": "as_of is not a YYYY-MM-DD date.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
@@ -68,7 +73,9 @@ def schemas():
             "slug": {"type": "string"}, "iso2": {"type": "string"},
             "state": {"enum": ["open", "closed", "archived"]},
             "goal": {"type": "integer"},
-            "confirmed": {"type": "integer", "description": "confirmed signatures, exact"},
+            "confirmed": {"type": "integer", "description": "signatures confirmed online, exact"},
+            "paper": {"type": "integer", "description": "signatures gathered on paper, recorded by the campaign"},
+            "total": {"type": "integer", "description": "confirmed + paper: the drive's count"},
             "signable": {"type": "boolean"},
             "opens_on": {"type": ["string", "null"], "format": "date"},
             "closes_on": {"type": ["string", "null"], "format": "date"},
@@ -80,11 +87,34 @@ def schemas():
                             "items": {"type": "object", "properties": {
                                 "id": {"type": "string", "description": "the id in the imported source"},
                                 **{k: {"type": "string"} for k in ("name", "chamber", "party", "region")},
-                                "letters_sent": {"type": "integer"}}}}}},
+                                "letters_sent": {"type": "integer"}}}},
+            "updates": {"type": "array", "items": {"$ref": "#/components/schemas/Update"},
+                        "description": "the drive's published updates and milestones, newest first"}}},
+        "Update": update_schema(),
         "Stats": {"type": "object", "properties": {
             "as_of": {"type": "string", "format": "date"},
             **{k: {"type": "integer"} for k in ("in_force", "signed", "disputed", "moratoria", "refusals")}}},
     }
+
+
+def update_schema():
+    nullable = lambda kind, description: {"type": [kind, "null"], "description": description}  # noqa: E731
+    return {"type": "object", "properties": {
+        "id": {"type": "integer"},
+        "kind": {"enum": [k.value for k in UpdateKind],
+                 "description": "news, or a milestone: handed_over, response (the government's), debate, outcome"},
+        "published_at": {"type": "string", "format": "date-time"},
+        "happened_on": {"type": ["string", "null"], "format": "date",
+                        "description": "a milestone's own date (handed over, debated)"},
+        "handed_to": nullable("string", "handed_over: to whom the signatures were handed"),
+        "signatures_handed": nullable("integer", "handed_over: how many signatures"),
+        "link": nullable("string", "response: the government's response; debate: its record"),
+        "outcome": {"enum": [o.value for o in Outcome] + [None], "description": "outcome: how the campaign ended"},
+        "language": {"type": "string", "description": "the language of title and body: lang if the update "
+                                                      "has it, else the drive's main language"},
+        "title": {"type": "string"},
+        "body": {"type": "string", "description": "plain text: blank lines part paragraphs"},
+        "url": {"type": "string", "description": "the update on the drive's page, in the language of its text"}}}
 
 
 def paths():
@@ -96,9 +126,11 @@ def paths():
         "/countries/{code}": {"get": {"summary": "One country: status, treaty, measures, cases, sources",
             "parameters": [ISO2, AS_OF], "responses": {"200": json_response("Country", ref("Country")),
                 "400": BAD_DATE, "404": json_response("Not an ISO country code", ref("Error"))}}},
-        "/drives/{slug}": {"get": {"summary": "A country drive: its state, goal, confirmed count and letters sent",
-            "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": json_response("Drive", ref("Drive")),
+        "/drives/{slug}": {"get": {"summary": "A country drive: its state, goal, counts (online, on paper, total), letters sent and updates",
+            "parameters": [SLUG, {"name": "lang", "in": "query", "required": False,
+                                  "description": "The language of the updates' texts (default: the drive's main language).",
+                                  "schema": {"enum": sorted(languages())}}],
+            "responses": {"200": json_response("Drive", ref("Drive")), "400": BAD_LANGUAGE,
                           "404": json_response("No public drive with this slug", ref("Error"))}}},
         "/stats": {"get": {"summary": "Headline figures", "parameters": [AS_OF],
             "responses": {"200": json_response("Figures", ref("Stats")), "400": BAD_DATE}}},

@@ -14,11 +14,13 @@ from app.api.openapi import document
 from app.countries import services
 from app.extensions import db
 from app.http import or_404
+from app.i18n import languages
 from app.letters import services as letters
 from app.petitions import services as petitions
-from app.records import today
+from app.records import as_utc, today
 from app.treaties.loader import SPECS, rows_as_csv
 from app.treaties.sources import cited
+from app.updates import services as updates
 from app.urls import public_url
 
 AS_OF = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -159,20 +161,42 @@ def csv_response(filename, header, rows):
     )
 
 
+def language():
+    """The ?lang= tag of a shipped language, or None for the drive's main language."""
+    tag = request.args.get("lang")
+    if tag is not None and tag not in languages():
+        raise BadRequest(f"lang must be one of {', '.join(sorted(languages()))}, not {tag!r}")
+    return tag
+
+
+def update_json(update, drive, tag):
+    """A published update: its facts, and its texts in `tag` (else the main language), naming the one used."""
+    text = update.text(tag, drive.main_locale)
+    return {"id": update.id, "kind": update.kind, "published_at": as_utc(update.published_at).isoformat(),
+            "happened_on": update.happened_on and update.happened_on.isoformat(),
+            "handed_to": update.handed_to, "signatures_handed": update.signatures_handed,
+            "link": update.link, "outcome": update.outcome,
+            "language": text.locale, "title": text.title, "body": text.body,
+            "url": public_url("petitions.drive", slug=drive.slug, lang_code=text.locale) + f"#update-{update.id}"}
+
+
 @bp.get("/drives/<slug>")
 def drive(slug):
+    tag = language()
     found = or_404(petitions.visible_drive(slug))
     main = found.text(found.main_locale)
     letters_sent, per_legislator = letters.sent_counts(found)
     targets = letters.recipients(found) if letters.has_letter(found) else []
     return jsonify(
         slug=found.slug, iso2=found.iso2, state=found.state, goal=found.goal,
-        confirmed=found.confirmed_count, signable=found.signable_on(today()),
+        confirmed=found.confirmed_count, paper=found.paper_count, total=found.total, signable=found.signable_on(today()),
         opens_on=found.opens_on and found.opens_on.isoformat(),
         closes_on=found.closes_on and found.closes_on.isoformat(),
         title=main.title, languages=sorted(t.locale for t in found.texts),
         url=public_url("petitions.drive", slug=found.slug, lang_code=found.main_locale),
         letters_sent=letters_sent,
+        updates=[update_json(update, found, tag or found.main_locale) for update in updates.published(found.id)
+                 if update.text(tag or found.main_locale, found.main_locale) is not None],
         legislators=[{"id": person.source_id, "name": person.name, "chamber": person.chamber, "party": person.party,
                       "region": person.region, "letters_sent": per_legislator.get(person.id, 0)} for person in targets],
     )

@@ -1,12 +1,15 @@
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
-from app.caching import cached_page
-from app.countries import bp, services
+from app import feeds
+from app.caching import Shell, cached_page, slot
+from app.countries import bp, developments, services
 from app.countries.forms import CountryFilter
 from app.i18n import negotiate
 from app.petitions import services as petitions
+from app.petitions.routes import live_counts
 from app.records import today
+from app.updates import services as updates
 
 
 @bp.route("/")
@@ -17,25 +20,46 @@ def root():
     return response
 
 
+def live_progress(drive_ids):
+    """Each open drive's progress on the cached home page, read fresh: one query, none without a drive."""
+    counts = live_counts()
+    return {f"progress-{id_}": counts.progress(drive, title_id=f"drive-{id_}-title")
+            for id_, drive in petitions.live_drives(drive_ids).items()}
+
+
+def by_country(drives):
+    """Country code -> the drive to sign there: for the map and the country tables."""
+    found = {}
+    for drive in drives:
+        found.setdefault(drive.iso2, drive)
+    return found
+
+
 @bp.route("/<lang:lang_code>/")
-@cached_page()
+@cached_page(live=live_progress)
 def home():
-    world = services.world(today())
-    return render_template(
+    """The open drives first (their counts live, see live_progress), then the figures, the map and the news."""
+    day = today()
+    world, drives = services.world(day), petitions.open_drives(day)
+    html = render_template(
         "countries/home.html", world=world, listed=services.listed(world, get_locale()),
-        latest=services.latest_developments(world),
+        latest=services.latest_developments(world), drives=drives, open_drives=by_country(drives),
+        slots={d.id: slot(f"progress-{d.id}") for d in drives},
     )
+    return Shell(html, [d.id for d in drives])
 
 
 @bp.route("/<lang:lang_code>/countries/")
 @cached_page(args=("status", "region"))
 def index():
     form = CountryFilter(request.args).fill_choices(get_locale())
-    world = services.world(today())
+    day = today()
+    world = services.world(day)
     if not form.validate():
-        return render_template("countries/index.html", form=form, rows=[], world=world), 400
+        return render_template("countries/index.html", form=form, rows=[], world=world, open_drives={}), 400
     rows = services.filtered(world, get_locale(), form.status.data, form.region.data)
-    return render_template("countries/index.html", form=form, rows=rows, world=world)
+    return render_template("countries/index.html", form=form, rows=rows, world=world,
+                           open_drives=by_country(petitions.open_drives(day)))
 
 
 @bp.route("/<lang:lang_code>/countries/<country:code>")
@@ -46,7 +70,15 @@ def show(code):
     day = today()
     country = services.country(code.upper(), day)
     drive = petitions.open_drive(code.upper(), day)
-    return render_template("countries/show.html", country=country, drive=drive)
+    milestone = updates.latest_milestone(code.upper())
+    return render_template("countries/show.html", country=country, drive=drive, milestone=milestone)
+
+
+@bp.route("/<lang:lang_code>/developments.atom")
+@cached_page(mimetype=feeds.ATOM)
+def developments_feed():
+    """The data's developments (treaties, measures, cases), newest first, as an Atom feed."""
+    return developments.feed(today())
 
 
 @bp.route("/<lang:lang_code>/methodology")

@@ -26,6 +26,8 @@ class Event:
     bound: bool = False  # the date is a "no later than" bound, not the day itself
     case: Case | None = None
     lifted: bool = False  # the end of a measure, not its start
+    key: str = ""  # what happened to which row ("measure/<key>/lifted"): the same across reloads of the data
+    treaty: Treaty | None = None
 
     @property
     def sort_key(self):
@@ -114,31 +116,51 @@ def treaty_events(treaty):
     if treaty is None:
         return []
     events = []
-    for on, by, verified, title in (
-        (treaty.signed_on, treaty.signed_by, treaty.signed_verified, _l("Treaty signed")),
-        (treaty.in_force_on, treaty.in_force_by, treaty.in_force_verified, _l("Treaty in force")),
+    for on, by, verified, title, kind in (
+        (treaty.signed_on, treaty.signed_by, treaty.signed_verified, _l("Treaty signed"), "signed"),
+        (treaty.in_force_on, treaty.in_force_by, treaty.in_force_verified, _l("Treaty in force"), "in_force"),
     ):
         if on or by:
-            events.append(Event(on or by, title, treaty.iso2, treaty.sources, verified, on is None))
+            events.append(Event(on or by, title, treaty.iso2, treaty.sources, verified, on is None,
+                                key=f"treaty/{treaty.iso2.lower()}/{kind}", treaty=treaty))
     return events
 
 
 def measure_event(measure, lifted=False):
     when = measure.ends_on if lifted else measure.taken_on
-    return Event(when, MEASURES[measure.kind], measure.iso2, measure.sources, lifted=lifted)
+    key = f"measure/{measure.key}/{'lifted' if lifted else 'taken'}"
+    return Event(when, MEASURES[measure.kind], measure.iso2, measure.sources, lifted=lifted, key=key)
 
 
 def latest_developments(world, limit=6):
     """The most recent dated measures and cases, newest first."""
-    events = [measure_event(m) for m in world.measures if m.taken_on]
-    events += [measure_event(m, lifted=True) for m in world.measures if m.ends_on]
-    events += [case_event(c) for c in world.cases if c.decided_on]
-    events = [e for e in events if begun(e.when, world.day)]
-    return sorted(events, key=lambda e: e.sort_key, reverse=True)[:limit]
+    return newest_first(measure_and_case_events(world.measures, world.cases), world.day)[:limit]
+
+
+def developments(day, limit=50):
+    """The most recent dated developments of all: treaties signed and in force, measures taken and lifted, cases."""
+    treaties = db.session.scalars(select(Treaty)).all()
+    measures = db.session.scalars(select(Measure)).all()
+    cases = db.session.scalars(select(Case)).all()
+    events = [e for t in treaties for e in treaty_events(t)] + measure_and_case_events(measures, cases)
+    return newest_first(events, day)[:limit]
+
+
+def measure_and_case_events(measures, cases):
+    """Every dated measure taken or lifted and every dated case; undated ones have no place in time."""
+    events = [measure_event(m) for m in measures if m.taken_on]
+    events += [measure_event(m, lifted=True) for m in measures if m.ends_on]
+    return events + [case_event(c) for c in cases if c.decided_on]
+
+
+def newest_first(events, day):
+    """The events that had happened by `day`, newest first; the key breaks ties, so the order never flickers."""
+    events = sorted((e for e in events if e.when and begun(e.when, day)), key=lambda e: e.key)
+    return sorted(events, key=lambda e: e.sort_key, reverse=True)
 
 
 def case_event(case):
-    return Event(case.decided_on, case.forum, case.iso2, case.sources, case=case)
+    return Event(case.decided_on, case.forum, case.iso2, case.sources, case=case, key=f"case/{case.key}")
 
 
 REPORT_DAY = date(2022, 1, 31)  # the counts of the 2022 report, Returned Without Rights

@@ -38,10 +38,18 @@ class Drive(PublicData, db.Model):
     targets: Mapped[dict] = mapped_column(JSON, default=lambda: {"all": True})
     # Confirmed signatures, kept exact by the same transactions that confirm or withdraw.
     confirmed_count: Mapped[int] = mapped_column(default=0)
+    # Signatures gathered on paper (app/petitions/paper.py), kept exact by the same transactions
+    # that add or remove a batch of them.
+    paper_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     texts: Mapped[list["DriveText"]] = relationship(
         back_populates="drive", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @property
+    def total(self):
+        """Every signature counted: confirmed online, and on paper."""
+        return self.confirmed_count + self.paper_count
 
     def text(self, tag):
         """The texts in language `tag`, else in the drive's main language."""
@@ -101,3 +109,37 @@ class Signature(db.Model):
     confirmation_sends: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PaperKind(StrEnum):
+    ROWS = "rows"  # names uploaded as a CSV file
+    COUNT = "count"  # a number, with an attestation of where the sheets are
+
+
+class PaperBatch(PublicData, db.Model):
+    """Signatures gathered on paper at one event, recorded by staff: names or a count."""
+
+    __tablename__ = "paper_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drive_id: Mapped[int] = mapped_column(ForeignKey("drives.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[PaperKind] = mapped_column(String(10))
+    count: Mapped[int]
+    gathered_on: Mapped[date] = mapped_column(Date)
+    event: Mapped[str] = mapped_column(String(200))
+    held_by: Mapped[str] = mapped_column(String(200))  # who keeps the sheets
+    created_by: Mapped[str] = mapped_column(String(254))  # as the audit log names its actor
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PaperSignature(db.Model):
+    """One name from a paper sheet. No e-mail address: nothing that mails signers can reach it."""
+
+    __tablename__ = "paper_signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("paper_batches.id", ondelete="CASCADE"), index=True)
+    drive_id: Mapped[int] = mapped_column(ForeignKey("drives.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2))

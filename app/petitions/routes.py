@@ -1,26 +1,19 @@
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError, generate_csrf
-from markupsafe import Markup
-from sqlalchemy import select
 
 from app import tokens
-from app.caching import seen_revision
-from app.extensions import cache, csrf, db, limiter
-from app.http import or_404
-from app.i18n import current_tag
+from app.caching import Shell, cached_page, slot
+from app.extensions import FRAMEABLE_POLICY, csrf, db, limiter, talisman
+from app.http import cookieless, or_404
+from app.i18n import current_tag, html_lang, text_direction
 from app.letters import proofs
 from app.letters import services as letters
 from app.outbox.services import deliver_inline
 from app.petitions import bp, services
 from app.petitions.forms import ActionForm, SignatureForm
-from app.petitions.models import Drive
 from app.records import today
-from app.revisions import read_one
-
-# Where the cached drive page takes, on each view, the visitor's own form token and the live
-# counts. Page text is escaped, so no "<" from a drive's texts can look like one of these.
-TOKEN_SLOT, PROGRESS_SLOT, LETTERS_SLOT = "<!--csrf-token-->", "<!--progress-->", "<!--letters-->"
+from app.updates import services as updates
 
 
 def sign_limit():
@@ -32,11 +25,11 @@ def drive_or_404(slug):
 
 
 def render_drive(drive, form, status=200, expired=False, slots=None):
-    """The drive page; with `slots`, the live parts are left to fill in (see cached_drive_page)."""
+    """The drive page; with `slots`, the live parts are left to fill in (see drive_live_parts)."""
     return render_template(
         "petitions/drive.html", drive=drive, text=drive.text(current_tag()), form=form,
         signable=drive.signable_on(today()), expired=expired, can_write=letters.offers_letters(drive),
-        slots=slots, **({} if slots else letter_counts(drive, letters.has_letter(drive))),
+        updates=updates.published(drive.id), slots=slots, **({} if slots else letter_counts(drive, letters.has_letter(drive))),
     ), status
 
 
@@ -47,30 +40,50 @@ def letter_counts(drive, has_letter):
     return {"letters_sent": sent, "letters_by_legislator": letters.with_legislators(by_legislator)}
 
 
-def cached_drive_page(slug):
-    """The drive page for a GET: rendered once per data revision, day and language, then filled in.
+def drive_shell(slug):
+    """The drive page for a GET, with slots for the parts that change without a new revision."""
+    drive = drive_or_404(slug)
+    slots = {"progress": slot("progress"), "letters": slot("letters")}
+    html = render_drive(drive, SignatureForm().fill_choices(get_locale()), slots=slots)[0]
+    facts = {"drive_id": drive.id, "can_write": letters.offers_letters(drive), "has_letter": letters.has_letter(drive)}
+    return Shell(html.replace(generate_csrf(), slot("csrf-token")), facts)
 
-    The counts change with every confirmation and letter, without a revision: they are read and
-    rendered for each view (one query by primary key, two for a drive with a letter), as is the
-    visitor's own CSRF token. Everything else comes from the cache.
+
+def drive_live_parts(facts):
+    """On each view of the cached drive page: the visitor's own CSRF token and the counts (one
+    query by primary key, two for a drive with a letter), and no session."""
+    drive = live_drive(facts)
+    counts, live = live_counts(), letter_counts(drive, facts["has_letter"])
+    return {"csrf-token": generate_csrf(), "progress": counts.progress(drive),
+            "letters": counts.letters(drive, facts["can_write"], **live)}
+
+
+def live_drive(facts):
+    """What the live parts show of the cached page's drive, read fresh; 404 if deleted since cached."""
+    return or_404(services.live_drives([facts["drive_id"]]).get(facts["drive_id"]))
+
+
+def live_counts():
+    """The macros that render the counts of a cached page on each view."""
+    return current_app.jinja_env.get_template("petitions/_drive_counts.html").module
+
+
+def embed_shell(slug):
+    """The embed's page with a slot for its count.
+
+    Rendered without the context processors: Flask-Login's loads the staff member of a session
+    cookie, which may rewrite that cookie, and the embed sets none.
     """
-    key = f"drive:{seen_revision()}:{today()}:{request.host}{request.path}"
-    shell = cache.get(key)
-    if shell is None:
-        drive = drive_or_404(slug)
-        slots = {"progress": Markup(PROGRESS_SLOT), "letters": Markup(LETTERS_SLOT)}
-        html = render_drive(drive, SignatureForm().fill_choices(get_locale()), slots=slots)[0]
-        shell = {"drive_id": drive.id, "can_write": letters.offers_letters(drive),
-                 "has_letter": letters.has_letter(drive), "html": html.replace(generate_csrf(), TOKEN_SLOT)}
-        cache.set(key, shell)
-    else:  # the live parts need no more than this, and no session: one connection per view
-        drive = or_404(read_one(select(Drive.id, Drive.slug, Drive.goal, Drive.confirmed_count)
-                                .where(Drive.id == shell["drive_id"])))  # None: deleted since it was cached
-    counts = current_app.jinja_env.get_template("petitions/_drive_counts.html").module
-    live = letter_counts(drive, shell["has_letter"])
-    return (shell["html"].replace(TOKEN_SLOT, generate_csrf())
-            .replace(PROGRESS_SLOT, str(counts.progress(drive)))
-            .replace(LETTERS_SLOT, str(counts.letters(drive, shell["can_write"], **live))))
+    drive, tag = drive_or_404(slug), current_tag()
+    html = current_app.jinja_env.get_template("petitions/embed.html").render(
+        drive=drive, text=drive.text(tag), signable=drive.signable_on(today()), progress=slot("progress"),
+        lang_tag=tag, html_lang=html_lang(tag), text_direction=text_direction(tag))
+    return Shell(html, {"drive_id": drive.id})
+
+
+def embed_live_parts(facts):
+    """On each view of the cached embed: its count, and nothing that touches the session."""
+    return {"progress": live_counts().progress(live_drive(facts))}
 
 
 @bp.errorhandler(CSRFError)
@@ -85,8 +98,18 @@ def expired_form(error):
 
 
 @bp.route("/<lang:lang_code>/drives/<slug>")
+@cached_page(live=drive_live_parts)
 def drive(slug):
-    return cached_drive_page(slug)
+    return drive_shell(slug)
+
+
+@bp.route("/<lang:lang_code>/drives/<slug>/embed")
+@talisman(frame_options=None, content_security_policy=FRAMEABLE_POLICY)
+@cookieless
+@cached_page(live=embed_live_parts)
+def embed(slug):
+    """The drive's title, live count and a link to sign, for partner sites to frame: no script, no cookie."""
+    return embed_shell(slug)
 
 
 @bp.post("/<lang:lang_code>/drives/<slug>")

@@ -18,6 +18,7 @@ from app.outbox.services import enqueue_later
 from app.petitions.drives import SLUG
 from app.petitions.models import VISIBLE, Drive, DriveState, Signature, SignatureState
 from app.records import today, utcnow
+from app.revisions import read_all
 
 MAX_CONFIRMATION_SENDS = 3
 
@@ -57,10 +58,29 @@ def signing_drive(slug):
     return found
 
 
+def open_drives(day, iso2=None):
+    """The drives that can be signed on `day` (of one country, with `iso2`), oldest first."""
+    # An undated drive has been open longest: first, on PostgreSQL (NULLS LAST by default) as on SQLite.
+    query = select(Drive).where(Drive.state == DriveState.OPEN).order_by(Drive.opens_on.asc().nulls_first(), Drive.id)
+    drives = db.session.scalars(query if iso2 is None else query.where(Drive.iso2 == iso2))
+    return [d for d in drives if d.signable_on(day)]
+
+
 def open_drive(iso2, day):
-    """The country's drive that can be signed today, if any."""
-    drives = db.session.scalars(select(Drive).where(Drive.iso2 == iso2, Drive.state == DriveState.OPEN))
-    return next((d for d in drives if d.signable_on(day)), None)
+    """The country's drive that can be signed on `day`, if any."""
+    return next(iter(open_drives(day, iso2)), None)
+
+
+# What the progress display reads of a drive: the columns that change without a new revision,
+# and those it needs beside them. Cached pages read only these on each view.
+LIVE_COLUMNS = (Drive.id, Drive.slug, Drive.goal, Drive.confirmed_count, Drive.paper_count)
+
+
+def live_drives(drive_ids):
+    """The live columns of the drives `drive_ids`, {id: row}, read fresh in one query on a bare connection."""
+    if not drive_ids:
+        return {}
+    return {row.id: row for row in read_all(select(*LIVE_COLUMNS).where(Drive.id.in_(drive_ids)))}
 
 
 def sign(drive_id, data, tag):
@@ -150,11 +170,10 @@ def confirm(signature):
     return (SignatureOutcome.ALREADY if still_there else SignatureOutcome.UNKNOWN), drive
 
 
-def adjust_count(drive_id, step):
-    """Move a drive's confirmed count in the caller's transaction, in SQL, under the row lock."""
-    db.session.execute(
-        update(Drive).where(Drive.id == drive_id).values(confirmed_count=Drive.confirmed_count + step)
-    )
+def adjust_count(drive_id, step, count=Drive.confirmed_count):
+    """Move one of a drive's counts (confirmed, or paper_count) in the caller's transaction, in SQL,
+    under the row lock."""
+    db.session.execute(update(Drive).where(Drive.id == drive_id).values({count: count + step}))
 
 
 def withdraw(signature):

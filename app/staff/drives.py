@@ -18,6 +18,8 @@ from app.staff.auth import roles_required
 from app.staff.forms import DriveForm, DriveStateForm, TextForm
 from app.staff.models import Role
 from app.staff.routes import bp
+from app.staff.sharing import embed_snippet
+from app.updates import services as updates
 
 
 def form_settings(form):
@@ -51,7 +53,9 @@ def drive_show(drive_id):
     return render_template("staff/drive.html", drive=drive, by_tag=by_tag,
                            missing=[tag for tag in current_app.config["LANGUAGES"] if tag not in by_tag],
                            transitions={name: drive.state in sources for name, (sources, _t) in drives.TRANSITIONS.items()},
-                           recipients=len(letters.recipients(drive)))
+                           recipients=len(letters.recipients(drive)),
+                           embeds=[(tag, embed_snippet(drive, by_tag[tag])) for tag in current_app.config["LANGUAGES"]
+                                   if tag in by_tag])
 
 
 @bp.route("/drives/<int:drive_id>/settings", methods=["GET", "POST"])
@@ -144,4 +148,4 @@ def drive_preview(drive_id):
         "petitions/drive.html", drive=drive, text=drive.text(current_tag()),
         form=SignatureForm().fill_choices(get_locale()), signable=drive.signable_on(today()) or
         drive.state == DriveState.DRAFT, expired=False, can_write=can_write, letters_sent=0,
-        letters_by_legislator=[], preview=True)
+        letters_by_legislator=[], updates=updates.published(drive.id), preview=True)

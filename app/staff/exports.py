@@ -1,7 +1,9 @@
 """A drive's signatures as files: two profiles, CSV or NDJSON, streamed a chunk of rows at a time.
 
 `delivery` is for handing to a parliament: name, region, country and the day the signature was
-confirmed, never an e-mail address. `supporters` is for a CRM: only people who agreed to
+confirmed, never an e-mail address; then the names gathered on paper (app/petitions/paper.py),
+with the day they were gathered, marked `paper` in the `source` column. Batches known only by
+their count have no names, so no rows: the pack lists them with their attestation. `supporters` is for a CRM: only people who agreed to
 updates, with their address and language, under OSDI's field names where OSDI has one.
 """
 
@@ -16,14 +18,14 @@ from sqlalchemy import String, case, column, func, literal, literal_column, sele
 from app import audit, geo
 from app.extensions import db
 from app.i18n import html_lang, languages
-from app.petitions.models import Drive, Signature, SignatureState
+from app.petitions.models import Drive, PaperBatch, PaperSignature, Signature, SignatureState
 from app.records import today
 
 PROFILES = ("delivery", "supporters")
 FORMATS = ("csv", "ndjson")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
 COLUMNS = {
-    "delivery": ("name", "region", "country", "date"),
+    "delivery": ("name", "region", "country", "date", "source"),
     # OSDI: email_addresses[].address, languages_spoken[], postal_addresses[].country and .region,
     # created_date. We keep one full name, never split, so `name` is ours.
     "supporters": ("name", "email_address", "language_spoken", "country", "region", "created_date"),
@@ -71,20 +73,33 @@ def utc_text(column, layout):
     return func.strftime(literal_column(f"'{sqlite_layout}'"), column)
 
 
+def day_text(column):
+    """A date column as YYYY-MM-DD text in SQL, whatever the session's date style."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, literal_column("'YYYY-MM-DD'"))
+    return func.strftime(literal_column("'%Y-%m-%d'"), column)
+
+
 def start_of(day):
     return datetime.combine(day, datetime.min.time(), UTC)
 
 
+def statements(export):
+    """The selects whose rows make the export, one after the other: online signatures, then paper ones."""
+    return [statement(export), paper_statement(export)] if export.profile == "delivery" else [statement(export)]
+
+
 def statement(export):
-    """The select reading the export's cells, ready to write, in signing order."""
+    """The select reading the export's online signatures, ready to write, in signing order."""
     s = Signature
     # Only what signers typed (name, region, address) can start like a formula: country names,
     # language tags and dates are ours.
     cell = spreadsheet_safe if export.format == "csv" else verbatim
     names = country_names(export.drive)
     if export.profile == "delivery":
-        country = func.coalesce(names.c.name, s.residence) if names is not None else country_case(export.drive)
-        columns = (cell(s.name), cell(s.region), country, utc_text(s.confirmed_at, "day"))
+        country = func.coalesce(names.c.name, s.residence) if names is not None else country_case(export.drive,
+                                                                                                  s.residence)
+        columns = (cell(s.name), cell(s.region), country, utc_text(s.confirmed_at, "day"), literal_column("'online'"))
     else:
         columns = (cell(s.name), cell(s.email), language_tags(), s.residence, cell(s.region),
                    utc_text(s.created_at, "moment"))
@@ -100,6 +115,28 @@ def statement(export):
         query = query.where(s.created_at >= start_of(export.since))
     if export.until:
         query = query.where(s.created_at < start_of(export.until + timedelta(days=1)))
+    return query
+
+
+def paper_statement(export):
+    """The select reading the drive's names gathered on paper, in the delivery's columns, in upload order.
+
+    They were never confirmed by mail (`confirmed_only` keeps them); the day is the one they were
+    gathered on, which the since and until filters apply to.
+    """
+    p, batch = PaperSignature, PaperBatch
+    cell = spreadsheet_safe if export.format == "csv" else verbatim
+    names = country_names(export.drive)
+    country = func.coalesce(names.c.name, p.country) if names is not None else country_case(export.drive, p.country)
+    columns = (cell(p.name), cell(p.region), country, day_text(batch.gathered_on), literal_column("'paper'"))
+    query = (select(*[column.label(name) for column, name in zip(columns, COLUMNS["delivery"])])
+             .join(batch, batch.id == p.batch_id).where(p.drive_id == export.drive.id).order_by(p.id))
+    if names is not None:
+        query = query.outerjoin(names, names.c.code == p.country)
+    if export.since:
+        query = query.where(batch.gathered_on >= export.since)
+    if export.until:
+        query = query.where(batch.gathered_on <= export.until)
     return query
 
 
@@ -128,11 +165,11 @@ def country_names(drive):
         list(names_in(drive).items()))
 
 
-def country_case(drive):
+def country_case(drive, code_column):
     """SQL: the name as a CASE, the drive's own country (where most signers live) tried first."""
     names = names_in(drive)
     ordered = sorted(names, key=lambda code: code != drive.iso2)
-    return case({code: names[code] for code in ordered}, value=Signature.residence, else_=Signature.residence)
+    return case({code: names[code] for code in ordered}, value=code_column, else_=code_column)
 
 
 def language_tags():
@@ -146,13 +183,14 @@ def row_chunks(export):
     The statement is built now, inside the request; reading needs no Flask context, so the
     response can stream after the request's contexts are gone.
     """
-    return partitions(db.engine, statement(export))
+    return partitions(db.engine, statements(export))
 
 
-def partitions(engine, query):
+def partitions(engine, queries):
     # A connection of its own, outside the request's session, held only while rows are read.
     with engine.connect() as connection:
-        yield from connection.execution_options(yield_per=CHUNK).execute(query).partitions()
+        for query in queries:
+            yield from connection.execution_options(yield_per=CHUNK).execute(query).partitions()
 
 
 def stream(export):
@@ -171,21 +209,23 @@ def copied_csv(export):
     are the drive's id, dates and CLDR country names, never anything a signer typed.
     """
     engine = db.engine  # taken now: the body streams after the request's context is gone
-    sql = statement(export).compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+    sqls = [query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+            for query in statements(export)]
 
     def pieces():
         yield "\ufeff".encode()
         with engine.connect() as connection:
             cursor = connection.connection.driver_connection.cursor()
-            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
-                # libpq hands COPY data over a row at a time: send it on in pieces of 64 KiB.
-                buffer = bytearray()
-                for block in copy:
-                    buffer += block
-                    if len(buffer) >= PIECE:
-                        yield bytes(buffer)
-                        buffer.clear()
-                yield bytes(buffer)
+            for n, sql in enumerate(sqls):  # one header, before the first select's rows
+                with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER {n == 0})") as copy:
+                    # libpq hands COPY data over a row at a time: send it on in pieces of 64 KiB.
+                    buffer = bytearray()
+                    for block in copy:
+                        buffer += block
+                        if len(buffer) >= PIECE:
+                            yield bytes(buffer)
+                            buffer.clear()
+                    yield bytes(buffer)
     return pieces()
 
 

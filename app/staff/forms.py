@@ -17,15 +17,20 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from app.i18n import language_name
 from app.letters.importer import language_problems
-from app.petitions import drives
+from app.petitions import drives, paper
 from app.petitions.forms import residence_choices
+from app.records import today
 from app.staff import exports
 from app.staff.auth import PASSWORD_MIN
 from app.staff.models import Role
+from app.updates import labels as update_labels
+from app.updates import publishing
+from app.updates.models import UpdateKind
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Admin: accounts and everything"),
@@ -179,3 +184,102 @@ class TextForm(FlaskForm):
     def validate_letter_body(self, field):
         if message := drives.letter_problem(self.letter_subject.data, field.data):
             raise ValidationError(message)
+
+
+class PaperForm(FlaskForm):
+    """The attestation every batch of paper signatures carries: when, where, and who keeps the sheets."""
+
+    gathered_on = DateField(_l("Gathered on"), validators=[
+        InputRequired(_l("Please give the day the signatures were gathered.")), rule(paper.day_problem)])
+    event = StringField(_l("Event"), filters=[stripped], validators=[
+        DataRequired(_l("Please name the event where they were gathered.")), Length(max=paper.TEXT_MAX),
+        rule(paper.text_problem)])
+    held_by = StringField(_l("Who keeps the sheets"), filters=[stripped], validators=[
+        DataRequired(_l("Please say who keeps the paper sheets.")), Length(max=paper.TEXT_MAX),
+        rule(paper.text_problem)])
+
+    def attestation(self):
+        return {"gathered_on": self.gathered_on.data, "event": self.event.data, "held_by": self.held_by.data}
+
+
+class PaperRowsForm(PaperForm):
+    file = FileField(_l("CSV file"), validators=[
+        FileRequired(_l("Please choose a file.")), FileAllowed(["csv"], _l("Please choose a .csv file."))])
+
+
+class PaperCountForm(PaperForm):
+    count = IntegerField(_l("Number of signatures"), validators=[
+        InputRequired(_l("Please give a whole number of signatures, at least 1.")), rule(paper.count_problem)])
+
+
+class PaperRemoveForm(FlaskForm):
+    batch = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    confirm = BooleanField(_l("Yes, remove this batch and its signatures"), validators=[
+        DataRequired(_l("Please tick the box to confirm."))])
+
+
+UPDATE_KIND_LABELS = {UpdateKind.NEWS: _l("News"), **update_labels.KINDS}  # the timeline labels milestones only
+OUTCOME_LABELS = update_labels.OUTCOMES
+# What a milestone is missing, said next to the field.
+FACT_REQUIRED = {
+    "happened_on": _l("Please give the date."),
+    "handed_to": _l("Please say to whom the signatures were handed."),
+    "signatures_handed": _l("Please say how many signatures were handed over."),
+    "link": _l("Please give the web address."),
+    "outcome": _l("Please choose the outcome."),
+}
+
+
+class UpdateForm(FlaskForm):
+    """An update's kind and, for a milestone, its facts: each kind requires its own."""
+
+    kind = SelectField(_l("Kind"), choices=[(kind.value, label) for kind, label in UPDATE_KIND_LABELS.items()])
+    happened_on = DateField(_l("Date (handed over, debate)"), validators=[Optional()])
+    handed_to = StringField(_l("Handed to (handed over)"), filters=[stripped], validators=[Length(max=300)])
+    signatures_handed = IntegerField(_l("How many signatures (handed over)"), validators=[
+        Optional(), NumberRange(min=1, max=1_000_000_000, message=_l("Please give a number above zero."))])
+    link = StringField(_l("Web address (government response, debate)"), filters=[stripped], validators=[
+        Length(max=publishing.LINK_MAX), rule(publishing.link_problem)])
+    outcome = SelectField(_l("Outcome"), choices=[("", _l("Choose…")),
+                                                   *((o.value, label) for o, label in OUTCOME_LABELS.items())])
+
+    def validate_happened_on(self, field):
+        if field.data and (message := publishing.date_problem(field.data, today())):
+            raise ValidationError(message)
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.kind.errors:
+            return False
+        for name in publishing.FACTS[UpdateKind(self.kind.data)]:
+            given = self[name].raw_data and self[name].raw_data[0].strip()
+            if not given:  # left empty (or not sent): say what is missing, whatever else WTForms said
+                self[name].errors = [FACT_REQUIRED[name]]
+                valid = False
+        return valid
+
+    def facts(self):
+        return {name: self[name].data or None for name in publishing.ALL_FACTS}
+
+
+class UpdateTextForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[stripped], validators=[
+        DataRequired(_l("Please give a title.")), one_line(publishing.TITLE_MAX)])
+    body = TextAreaField(_l("Text"), filters=[stripped], validators=[
+        DataRequired(_l("Please write the update.")),
+        Length(max=publishing.BODY_MAX, message=_l("At most %(max)d characters, please.")),
+        rule(publishing.html_problem)])
+
+
+class UpdateTestForm(FlaskForm):
+    """Send me a test, written as the signers of one language get it."""
+
+    locale = SelectField(_l("Language"))
+
+    def fill_choices(self):
+        self.locale.choices = [(tag, language_name(tag, get_locale())) for tag in current_app.config["LANGUAGES"]]
+        return self
+
+
+class UpdatePublishForm(FlaskForm):
+    mail_it = BooleanField(_l("Mail it to every confirmed supporter who agreed to updates (once only)"))

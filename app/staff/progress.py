@@ -1,11 +1,13 @@
 """Organisers: progress per drive, exports, the delivery pack."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import chain
 
 from flask import Response, render_template
 from flask_babel import format_percent, get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
@@ -13,7 +15,7 @@ from app import audit, geo
 from app.extensions import db
 from app.i18n import current_tag, html_lang
 from app.letters import services as letters
-from app.petitions.models import Drive, Signature, SignatureState
+from app.petitions.models import Drive, PaperBatch, PaperKind, PaperSignature, Signature, SignatureState
 from app.records import today
 from app.staff import exports
 from app.staff.auth import roles_required
@@ -24,7 +26,7 @@ from app.staff.routes import bp
 CHART_WIDTH, CHART_HEIGHT = 720, 240  # the chart's own units; it scales to the page
 CHART_MARGIN = 40  # room for the axis labels
 SIGNER_ROWS = Markup("<!-- signer rows -->")  # where the pack's signer rows stream in
-SIGNER_ROW = '<tr><td dir="auto">{}</td><td dir="auto">{}</td><td{}>{}</td><td>{}</td></tr>\n'
+SIGNER_ROW = '<tr><td dir="auto">{}</td><td dir="auto">{}</td><td{}>{}</td><td>{}</td><td>{}</td></tr>\n'
 
 
 
@@ -74,10 +76,22 @@ def residences(drive):
 
 
 def regions(drive):
-    """[(region as signers wrote it, confirmed signatures)], most first; '' (none given) last of its count."""
-    rows = db.session.execute(select(Signature.region, func.count()).where(*confirmed(drive))
-                              .group_by(Signature.region))
-    return sorted(rows, key=lambda pair: (-pair[1], not pair[0], pair[0]))
+    """[(region as signers wrote it, confirmed signatures and names on paper)], most first; '' (none
+    given) last of its count."""
+    online = db.session.execute(select(Signature.region, func.count()).where(*confirmed(drive))
+                                .group_by(Signature.region))
+    on_paper = db.session.execute(select(PaperSignature.region, func.count())
+                                  .where(PaperSignature.drive_id == drive.id).group_by(PaperSignature.region))
+    counts = Counter()
+    for region, count in chain(online, on_paper):
+        counts[region] += count
+    return sorted(counts.items(), key=lambda pair: (-pair[1], not pair[0], pair[0]))
+
+
+def counted_on_paper(drive):
+    """The drive's batches known only by their count, oldest first: the pack lists their attestations."""
+    return db.session.scalars(select(PaperBatch).where(PaperBatch.drive_id == drive.id, PaperBatch.kind == PaperKind.COUNT)
+                              .order_by(PaperBatch.gathered_on, PaperBatch.id)).all()
 
 
 @dataclass
@@ -149,16 +163,19 @@ def pack(drive_id):
     db.session.commit()
     country_lang = html_lang(drive.main_locale) if drive.main_locale != current_tag() else None
     page = render_template("staff/pack.html", drive=drive, text=drive.text(drive.main_locale),
-                           regions=regions(drive), signer_rows=SIGNER_ROWS, today=today())
+                           regions=regions(drive), counted=counted_on_paper(drive), signer_rows=SIGNER_ROWS,
+                           today=today())
     head, tail = page.split(SIGNER_ROWS)
     # As HTML the cells need no spreadsheet guard: they are escaped instead.
     chunks = exports.row_chunks(exports.Export(drive, "delivery", "html"))
-    return Response(chain([head], signer_rows(chunks, country_lang), [tail]), mimetype="text/html")
+    sources = {"online": _("online"), "paper": _("on paper")}  # translated now: the rows stream after the request
+    return Response(chain([head], signer_rows(chunks, country_lang, sources), [tail]), mimetype="text/html")
 
 
-def signer_rows(chunks, country_lang):
+def signer_rows(chunks, country_lang, sources):
     """The signer table's rows as HTML, a chunk at a time, every cell escaped; names may be in any script."""
     country = f' lang="{escape(country_lang)}"' if country_lang else ""
     for rows in chunks:
-        yield "".join(SIGNER_ROW.format(escape(name), escape(region), country, escape(country_name), escape(day))
-                      for name, region, country_name, day in rows)
+        yield "".join(SIGNER_ROW.format(escape(name), escape(region), country, escape(country_name), escape(day),
+                                        escape(sources[source]))
+                      for name, region, country_name, day, source in rows)

@@ -245,4 +245,4 @@ def audit_log():
                            more=len(entries) == PAGE_SIZE), 400 if errors else 200
 
 
-from app.staff import data, drives, legislators, progress  # noqa: E402,F401  (routes on this blueprint)
+from app.staff import data, drives, legislators, paper, progress, sharing, updates  # noqa: E402,F401  (routes on this blueprint)
