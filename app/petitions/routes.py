@@ -186,6 +186,14 @@ def one_click_unsubscribe(token):
     return "", 204
 
 
+@bp.route("/<lang:lang_code>/signing-safely")
+@cached_page()
+def safety():
+    """What happens to a signer's name, and how to take part with family in the PRC's reach."""
+    return render_template("petitions/safety.html", retention=current_app.config["RETENTION_MONTHS"],
+                           min_count=current_app.config["MIN_PUBLIC_COUNT"])
+
+
 @bp.route("/<lang:lang_code>/privacy")
 def privacy():
     return render_template("petitions/privacy.html", retention=current_app.config["RETENTION_MONTHS"])
