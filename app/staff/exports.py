@@ -3,8 +3,8 @@
 `delivery` is for handing to a parliament: name, region, country and the day the signature was
 confirmed, never an e-mail address; then the names gathered on paper (app/petitions/paper.py),
 with the day they were gathered, marked `paper` in the `source` column; last, one row marked
-`unnamed` with only the number (`count`) of signers who asked to be counted without their name. Batches known only by
-their count have no names, so no rows: the pack lists them with their attestation. `supporters` is for a CRM: only people who agreed to
+`unnamed` with only the number (`count`) of signers who asked to be counted without their name.
+Batches known only by their count have no names, so no rows: the pack lists them with their attestation. `supporters` is for a CRM: only people who agreed to
 updates, with their address and language, under OSDI's field names where OSDI has one.
 """
 
@@ -88,7 +88,8 @@ def start_of(day):
 
 
 def statements(export):
-    """The selects whose rows make the export, one after the other: online signatures, then paper ones."""
+    """The selects whose rows make the export, one after the other: online signatures, then paper ones,
+    then the count of those who asked not to be named."""
     if export.profile != "delivery":
         return [statement(export)]
     return [statement(export), paper_statement(export), unnamed_statement(export)]
