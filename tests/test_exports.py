@@ -348,7 +348,7 @@ def test_an_organiser_exports_from_the_browser(app, browser):
             page.get_by_role("button", name="Export").click()
         body = download.value.path().read_bytes()
         header, _rows = csv_rows(body)
-        assert header == ["name", "region", "country", "date", "source"]
+        assert header == ["name", "region", "country", "date", "source", "count"]
         assert names_of(body, "csv") == names_of(cli_export(app, "--profile", "delivery"), "csv")
         assert download.value.suggested_filename.endswith(".csv")
         context.close()
