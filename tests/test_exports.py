@@ -187,10 +187,11 @@ def test_delivery_csv_has_names_regions_countries_and_confirmation_days(app, org
     assert re.fullmatch(rf'attachment; filename="{SLUG}-delivery-\d{{4}}-\d\d-\d\d\.csv"',
                         response.headers["Content-Disposition"])
     header, rows = csv_rows(response.data)
-    assert header == ["name", "region", "country", "date", "source"]
-    assert rows[:4] == [["Anna Berg", "Stockholm", "Sweden", "2026-03-01", "online"],
-                        [CHINESE, "Uppsala", "Sweden", "2026-03-02", "online"],
-                        [ARABIC, "Berlin", "Germany", "2026-03-02", "online"], [UYGHUR, "", "Türkiye", "2026-03-04", "online"]]
+    assert header == ["name", "region", "country", "date", "source", "count"]
+    assert rows[:4] == [["Anna Berg", "Stockholm", "Sweden", "2026-03-01", "online", "1"],
+                        [CHINESE, "Uppsala", "Sweden", "2026-03-02", "online", "1"],
+                        [ARABIC, "Berlin", "Germany", "2026-03-02", "online", "1"],
+                        [UYGHUR, "", "Türkiye", "2026-03-04", "online", "1"]]
     assert len(rows) == len(CONFIRMED)
 
 
@@ -258,7 +259,7 @@ def test_filters_by_signing_day_and_state(app, organiser, fields, expected):
 
 def test_pending_signatures_have_no_confirmation_day(app, organiser):
     _header, rows = csv_rows(export(organiser, app, confirmed_only=None).data)
-    assert ["Pending Person", "Stockholm", "Sweden", "", "online"] in rows
+    assert ["Pending Person", "Stockholm", "Sweden", "", "online", "1"] in rows
 
 
 @pytest.mark.parametrize("fields, field, message", [
@@ -347,7 +348,7 @@ def test_an_organiser_exports_from_the_browser(app, browser):
             page.get_by_role("button", name="Export").click()
         body = download.value.path().read_bytes()
         header, _rows = csv_rows(body)
-        assert header == ["name", "region", "country", "date", "source"]
+        assert header == ["name", "region", "country", "date", "source", "count"]
         assert names_of(body, "csv") == names_of(cli_export(app, "--profile", "delivery"), "csv")
         assert download.value.suggested_filename.endswith(".csv")
         context.close()

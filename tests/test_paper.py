@@ -167,10 +167,10 @@ def test_the_delivery_export_lists_paper_names_marked_as_paper(app, campaigner):
     rows = csv_rows(export(organiser, app))
     guarded = [row[:] for row in ON_PAPER]
     guarded[2][0] = "'=cmd()"  # a spreadsheet would run it: the same guard as online names
-    assert rows == [["name", "region", "country", "date", "source"], *ONLINE, *guarded]
+    assert rows == [["name", "region", "country", "date", "source", "count"], *[[*row, "1"] for row in ONLINE + guarded]]
     objects = ndjson_rows(export(organiser, app, format="ndjson"))
-    assert [list(o.values()) for o in objects] == [*ONLINE, *ON_PAPER]
-    assert list(objects[0]) == ["name", "region", "country", "date", "source"]
+    assert [list(o.values()) for o in objects] == [[*row, 1] for row in ONLINE + ON_PAPER]
+    assert list(objects[0]) == ["name", "region", "country", "date", "source", "count"]
     # The supporters export is for mailing: paper signers are never in it.
     for file_format, before in supporters.items():
         assert export(organiser, app, profile="supporters", format=file_format) == before

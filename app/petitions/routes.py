@@ -145,7 +145,9 @@ def signature_action(token, purpose, perform):
         return render_template("petitions/action.html", purpose=purpose, outcome="invalid"), 404
     form = ActionForm()
     if not form.validate_on_submit():
-        return render_template("petitions/action.html", purpose=purpose, outcome="ask", form=form)
+        # The naming page says which way the button goes: it reads the signature to show its current state.
+        current = services.signature_for(token_data) if purpose == tokens.NAMING else None
+        return render_template("petitions/action.html", purpose=purpose, outcome="ask", form=form, signature=current)
     signature = services.signature_for(token_data)
     outcome, drive = perform(signature) if signature else (services.SignatureOutcome.UNKNOWN, None)
     if purpose == tokens.CONFIRM and outcome in {services.SignatureOutcome.CONFIRMED, services.SignatureOutcome.ALREADY}:
@@ -167,6 +169,12 @@ def confirm(token):
 @bp.route("/<lang:lang_code>/signatures/withdraw/<token>", methods=["GET", "POST"])
 def withdraw(token):
     return signature_action(token, tokens.WITHDRAW, services.withdraw)
+
+
+@bp.route("/<lang:lang_code>/signatures/naming/<token>", methods=["GET", "POST"])
+def naming(token):
+    """Leave the signer's name off the list handed to parliament, or put it back."""
+    return signature_action(token, tokens.NAMING, services.toggle_unnamed)
 
 
 @bp.route("/<lang:lang_code>/signatures/unsubscribe/<token>", methods=["GET", "POST"])

@@ -162,20 +162,23 @@ def pack(drive_id):
     audit.record("export.pack", f"drive:{drive.slug}", after={"format": "html", "confirmed_only": True})
     db.session.commit()
     country_lang = html_lang(drive.main_locale) if drive.main_locale != current_tag() else None
+    signers = exports.Export(drive, "delivery", "html")  # as HTML the cells need no spreadsheet guard: they are escaped
     page = render_template("staff/pack.html", drive=drive, text=drive.text(drive.main_locale),
                            regions=regions(drive), counted=counted_on_paper(drive), signer_rows=SIGNER_ROWS,
-                           today=today())
+                           unnamed=exports.unnamed_count(signers), today=today())
     head, tail = page.split(SIGNER_ROWS)
-    # As HTML the cells need no spreadsheet guard: they are escaped instead.
-    chunks = exports.row_chunks(exports.Export(drive, "delivery", "html"))
+    chunks = exports.row_chunks(signers)
     sources = {"online": _("online"), "paper": _("on paper")}  # translated now: the rows stream after the request
     return Response(chain([head], signer_rows(chunks, country_lang, sources), [tail]), mimetype="text/html")
 
 
 def signer_rows(chunks, country_lang, sources):
-    """The signer table's rows as HTML, a chunk at a time, every cell escaped; names may be in any script."""
+    """The signer table's rows as HTML, a chunk at a time, every cell escaped; names may be in any script.
+
+    The delivery's summary row of unnamed signers is no signer's row: the page says their number below the table.
+    """
     country = f' lang="{escape(country_lang)}"' if country_lang else ""
     for rows in chunks:
         yield "".join(SIGNER_ROW.format(escape(name), escape(region), country, escape(country_name), escape(day),
                                         escape(sources[source]))
-                      for name, region, country_name, day, source in rows)
+                      for name, region, country_name, day, source, _count in rows if source != "unnamed")
