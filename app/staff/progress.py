@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from app import audit, geo
+from app import audit, disclosure, geo
 from app.extensions import db
 from app.i18n import current_tag, html_lang
 from app.letters import services as letters
@@ -86,6 +86,13 @@ def regions(drive):
     for region, count in chain(online, on_paper):
         counts[region] += count
     return sorted(counts.items(), key=lambda pair: (-pair[1], not pair[0], pair[0]))
+
+
+def public_regions(drive):
+    """regions() as it may be handed over: small counts withheld (the pack shows the total), then
+    most first with the withheld ones last, by name, so that their order says nothing of them."""
+    table = disclosure.shown(dict(regions(drive)), total_shown=True)
+    return sorted(table.items(), key=lambda pair: (disclosure.most_first(pair[1]), not pair[0], pair[0]))
 
 
 def counted_on_paper(drive):
@@ -163,7 +170,7 @@ def pack(drive_id):
     db.session.commit()
     country_lang = html_lang(drive.main_locale) if drive.main_locale != current_tag() else None
     page = render_template("staff/pack.html", drive=drive, text=drive.text(drive.main_locale),
-                           regions=regions(drive), counted=counted_on_paper(drive), signer_rows=SIGNER_ROWS,
+                           regions=public_regions(drive), counted=counted_on_paper(drive), signer_rows=SIGNER_ROWS,
                            today=today())
     head, tail = page.split(SIGNER_ROWS)
     # As HTML the cells need no spreadsheet guard: they are escaped instead.
