@@ -199,7 +199,11 @@ def test_the_pack_counts_lists_and_attests_paper_signatures(app, campaigner):
     assert signers == [("Anna Berg", "2026-03-01", "online"), ("Olof Lind", "2026-03-02", "online"),
                        ("Karin Ek", GATHERED, "on paper"), (CHINESE, GATHERED, "on paper"),
                        ("=cmd()", GATHERED, "on paper")]
-    regions = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', pack))
+    regions = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', pack))
+    assert regions == {region: "fewer than 5" for region in ["Uppsala", "Göteborg", "Oslo", "No region given"]}
+    app.config["MIN_PUBLIC_COUNT"] = 1
+    pack = client_as(app, "organiser").get(f"/en/staff/drives/{app.drive_id}/pack").get_data(as_text=True)
+    regions = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', pack))
     assert regions == {"Uppsala": "2", "Göteborg": "1", "Oslo": "1", "No region given": "1"}
 
 

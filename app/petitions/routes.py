@@ -36,7 +36,7 @@ def render_drive(drive, form, status=200, expired=False, slots=None):
 def letter_counts(drive, has_letter):
     """Letters sent, in all and per legislator. Shown while the drive has a letter, even with no
     one left to write to; a drive that never had one spares every view the queries."""
-    sent, by_legislator = letters.sent_counts(drive) if has_letter else (0, {})
+    sent, by_legislator = letters.public_sent_counts(drive) if has_letter else (0, {})
     return {"letters_sent": sent, "letters_by_legislator": letters.with_legislators(by_legislator)}
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from app import audit, geo
+from app import audit, disclosure, geo
 from app.extensions import db
 from app.i18n import current_tag, html_lang
 from app.letters import services as letters
@@ -75,10 +75,11 @@ def residences(drive):
     return sorted(named, key=lambda pair: (-pair[1], pair[0]))
 
 
-def regions(drive):
+def regions(drive, named_only=False):
     """[(region as signers wrote it, confirmed signatures and names on paper)], most first; '' (none
-    given) last of its count."""
-    online = db.session.execute(select(Signature.region, func.count()).where(*confirmed(drive))
+    given) last of its count. With `named_only`, without the signers who asked not to be named."""
+    online = db.session.execute(select(Signature.region, func.count())
+                                .where(*confirmed(drive), *([Signature.unnamed.is_(False)] if named_only else []))
                                 .group_by(Signature.region))
     on_paper = db.session.execute(select(PaperSignature.region, func.count())
                                   .where(PaperSignature.drive_id == drive.id).group_by(PaperSignature.region))
@@ -86,6 +87,15 @@ def regions(drive):
     for region, count in chain(online, on_paper):
         counts[region] += count
     return sorted(counts.items(), key=lambda pair: (-pair[1], not pair[0], pair[0]))
+
+
+def public_regions(drive):
+    """regions() as it may be handed over: named signers only (the pack lists them by name, so a
+    region's count less its named rows would place an unnamed signer), small counts withheld (the
+    pack shows the total), then most first with the withheld ones last, by name, so that their
+    order says nothing of them."""
+    table = disclosure.shown(dict(regions(drive, named_only=True)), total_shown=True)
+    return sorted(table.items(), key=lambda pair: (disclosure.most_first(pair[1]), not pair[0], pair[0]))
 
 
 def counted_on_paper(drive):
@@ -164,7 +174,7 @@ def pack(drive_id):
     country_lang = html_lang(drive.main_locale) if drive.main_locale != current_tag() else None
     signers = exports.Export(drive, "delivery", "html")  # as HTML the cells need no spreadsheet guard: they are escaped
     page = render_template("staff/pack.html", drive=drive, text=drive.text(drive.main_locale),
-                           regions=regions(drive), counted=counted_on_paper(drive), signer_rows=SIGNER_ROWS,
+                           regions=public_regions(drive), counted=counted_on_paper(drive), signer_rows=SIGNER_ROWS,
                            unnamed=exports.unnamed_count(signers), today=today())
     head, tail = page.split(SIGNER_ROWS)
     chunks = exports.row_chunks(signers)
