@@ -14,6 +14,7 @@ which a name on paper does not have: one is removed with its batch (see docs/org
 
 import io
 import os
+import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
@@ -211,7 +212,8 @@ def export_command(address, output):
 
 def export_to_stdout(address):
     """export() to standard output, in UTF-8 whatever the terminal's locale says."""
-    out = io.TextIOWrapper(click.get_binary_stream("stdout"), encoding="utf-8", newline="\n")
+    sys.stdout.flush()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
     try:
         return export(address, out)
     finally:

@@ -115,3 +115,9 @@ def test_an_unwritable_output_is_refused_and_nothing_is_logged(petition_app, tmp
     result = export(petition_app, WRITER, "--output", str(tmp_path / "missing" / "export.json"))
     assert result.exit_code == 1 and "cannot write" in result.stderr
     assert audit_entries(petition_app, "privacy.export") == []
+
+
+def test_the_privacy_page_says_how_to_ask_for_a_copy(client, app):
+    page = client.get("/en/privacy").get_data(as_text=True)
+    assert "To ask what we hold about you" in page and app.config["CORRECTIONS_EMAIL"] in page
+    assert "we send the copy only to that address" in page
