@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 LOCALES = ["en", "ar", "zh-hans"]
 DRIVE = "/{locale}/drives/sweden-2026"
 PAGES = ["/{locale}/", "/{locale}/countries/", "/{locale}/countries/se", "/{locale}/countries/hk",
-         "/{locale}/countries/xx", "/{locale}/methodology", "/{locale}/privacy", DRIVE, f"{DRIVE}/letter",
+         "/{locale}/countries/xx", "/{locale}/methodology", "/{locale}/privacy", "/{locale}/signing-safely", DRIVE, f"{DRIVE}/letter",
          f"{DRIVE}/embed", f"{DRIVE}/check-your-mail", f"{DRIVE}/letter/sent?status=held",
          "/{locale}/developments.atom", f"{DRIVE}/updates.atom"]
 API = ["/api/v1/countries", "/api/v1/countries/se", "/api/v1/drives/sweden-2026", "/api/v1/stats",
