@@ -129,6 +129,8 @@ def load(env=os.environ):
         "LETTER_CAP_VISITOR_DAY": int(env.get("LETTER_CAP_VISITOR_DAY", 50)),
         # Updates mailed to supporters: at most this many of one update's mails become due a minute.
         "UPDATE_SEND_RATE": positive(env, "UPDATE_SEND_RATE", 600),
+        # Counts of people by region or country below this are shown as "fewer than N" (app/disclosure.py).
+        "MIN_PUBLIC_COUNT": positive(env, "MIN_PUBLIC_COUNT", 5),
         "LETTER_RATE_LIMIT": env.get("LETTER_RATE_LIMIT", "5 per minute;20 per day"),
         "LETTER_PREVIEW_RATE_LIMIT": env.get("LETTER_PREVIEW_RATE_LIMIT", "60 per minute"),
         # Back office: failed or not, login attempts per client.

@@ -9,17 +9,23 @@ subject or reply address once it is OUTBOX_RETENTION_DAYS old and sent (or given
 
 `erase` removes one person's data on request, on every drive. It finds them by their address,
 which a name on paper does not have: one is removed with its batch (see docs/organisers.md).
+`export` writes what is held under an address (app.privacy_export), everything `erase` removes.
 """
 
-from dataclasses import dataclass
+import io
+import os
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import delete, func, select, update
 
-from app import audit
+from app import audit, privacy_export
 from app.extensions import db
 from app.keys import email_key, keyed_digest
 from app.letters.models import Letter, LetterDelivery, LetterState
@@ -28,7 +34,7 @@ from app.petitions.models import Drive, DriveState, PaperSignature, Signature, S
 from app.petitions.services import adjust_count
 from app.records import today, utcnow
 
-privacy = AppGroup("privacy", help="Delete personal data as the privacy notice promises.")
+privacy = AppGroup("privacy", help="Delete personal data as the privacy notice promises, or show a person theirs.")
 OUTBOX_RETENTION_DAYS = 30
 UNSENT = (MessageState.PENDING, MessageState.SENDING)
 
@@ -127,16 +133,37 @@ def erase(address):
         db.session.delete(signature)
         tally.signatures += 1
     tally.letters = anonymise_letters(Letter.email_key == key).letters
-    tally.messages = db.session.execute(delete(OutboxMessage).where(
-        func.lower(OutboxMessage.recipient) == key, OutboxMessage.kind != "letter")).rowcount
+    tally.messages = db.session.execute(delete(OutboxMessage).where(privacy_export.to_address(key))).rowcount
     db.session.execute(update(OutboxMessage).where(func.lower(OutboxMessage.reply_to) == key).values(
         subject="", text="", html=None, reply_to=None))
-    # The log says that an erasure happened, not whose: a digest only matches if you know the address.
-    digest = keyed_digest(key, 8)
     # Names on paper have no address to find them by (see the module's docstring): not in the count.
     erased = {"signatures": tally.signatures, "letters": tally.letters, "messages": tally.messages}
-    audit.record("privacy.erase", f"person:{digest}", after=erased, actor="command line")
+    audit.record("privacy.erase", person(key), after=erased, actor="command line")
     return tally  # the caller commits: the erasure and its audit entry are one transaction
+
+
+def person(key):
+    """The audit log's name for a person: says that their data was erased or exported, not whose.
+
+    A keyed digest only matches if you know the address (and the site's secret).
+    """
+    return f"person:{keyed_digest(key, 8)}"
+
+
+def export(address, out):
+    """Write what is held under `address` to the text stream `out` and log that it was. Never commits."""
+    key = email_key(address)
+    tally = privacy_export.write(address, key, out)
+    audit.record("privacy.export", person(key), after=asdict(tally), actor="command line")
+    return tally
+
+
+def checked_address(ctx, param, value):
+    """An address as a person could have given it on a form: something@somewhere, no spaces within."""
+    local, at, domain = value.strip().rpartition("@")
+    if not (local and at and domain) or any(c.isspace() for c in value.strip()) or len(value.strip()) > 254:
+        raise click.BadParameter(f"{value!r} is not an e-mail address")
+    return value
 
 
 @privacy.command("retain")
@@ -164,3 +191,47 @@ def erase_command(address):
     db.session.commit()
     click.echo(f"erased {tally.signatures} signatures, anonymised {tally.letters} letters, "
                f"deleted {tally.messages} mails")
+
+
+@privacy.command("export")
+@click.argument("address", callback=checked_address)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to this file (UTF-8 JSON) instead of standard output.")
+def export_command(address, output):
+    """Write everything held under one address as JSON, to answer a person's request for it."""
+    if output is None:
+        tally = export_to_stdout(address)
+    else:
+        tally = export_to_file(address, output)
+    db.session.commit()  # the audit entry, once the copy is whole
+    if not any(asdict(tally).values()):
+        click.echo("nothing is held under this address", err=True)
+    else:
+        click.echo(f"exported {tally.signatures} signatures, {tally.letters} letters, {tally.messages} mails", err=True)
+
+
+def export_to_stdout(address):
+    """export() to standard output, in UTF-8 whatever the terminal's locale says."""
+    sys.stdout.flush()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
+    try:
+        return export(address, out)
+    finally:
+        out.flush()
+        out.detach()  # standard output stays open for what follows
+
+
+def export_to_file(address, output):
+    """export() into `output`, which appears only once whole: a failed export leaves no half file."""
+    try:  # mkstemp makes it readable by its owner only: it holds a person's data
+        handle, partial = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            tally = export(address, out)
+        os.replace(partial, output)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    return tally

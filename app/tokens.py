@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from app.keys import keyed_digest
 
 CONFIRM, WITHDRAW, UNSUBSCRIBE = "confirm", "withdraw", "unsubscribe"
+NAMING = "naming"  # changes whether the name goes on the list handed to parliament; never expires
 LETTER = "letter"  # confirms a letter's address; names a Letter rather than a Signature
 EXPIRING = {CONFIRM, LETTER}
 

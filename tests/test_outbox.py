@@ -353,7 +353,7 @@ def test_the_worker_writes_links_on_public_url_outside_any_request(petition_app,
     [message] = inbox.to("anna@example.org")
     text = message.get_body(preferencelist=("plain",)).get_content()
     links = re.findall(r"https?://\S+", text)
-    assert len(links) == 3
+    assert len(links) == 4  # confirm, withdraw, unsubscribe, naming
     assert all(url.startswith("https://campaign.example/moratorium/en/signatures/") for url in links), links
 
 

@@ -167,10 +167,10 @@ def test_the_delivery_export_lists_paper_names_marked_as_paper(app, campaigner):
     rows = csv_rows(export(organiser, app))
     guarded = [row[:] for row in ON_PAPER]
     guarded[2][0] = "'=cmd()"  # a spreadsheet would run it: the same guard as online names
-    assert rows == [["name", "region", "country", "date", "source"], *ONLINE, *guarded]
+    assert rows == [["name", "region", "country", "date", "source", "count"], *[[*row, "1"] for row in ONLINE + guarded]]
     objects = ndjson_rows(export(organiser, app, format="ndjson"))
-    assert [list(o.values()) for o in objects] == [*ONLINE, *ON_PAPER]
-    assert list(objects[0]) == ["name", "region", "country", "date", "source"]
+    assert [list(o.values()) for o in objects] == [[*row, 1] for row in ONLINE + ON_PAPER]
+    assert list(objects[0]) == ["name", "region", "country", "date", "source", "count"]
     # The supporters export is for mailing: paper signers are never in it.
     for file_format, before in supporters.items():
         assert export(organiser, app, profile="supporters", format=file_format) == before
@@ -199,7 +199,11 @@ def test_the_pack_counts_lists_and_attests_paper_signatures(app, campaigner):
     assert signers == [("Anna Berg", "2026-03-01", "online"), ("Olof Lind", "2026-03-02", "online"),
                        ("Karin Ek", GATHERED, "on paper"), (CHINESE, GATHERED, "on paper"),
                        ("=cmd()", GATHERED, "on paper")]
-    regions = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', pack))
+    regions = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', pack))
+    assert regions == {region: "fewer than 5" for region in ["Uppsala", "Göteborg", "Oslo", "No region given"]}
+    app.config["MIN_PUBLIC_COUNT"] = 1
+    pack = client_as(app, "organiser").get(f"/en/staff/drives/{app.drive_id}/pack").get_data(as_text=True)
+    regions = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', pack))
     assert regions == {"Uppsala": "2", "Göteborg": "1", "Oslo": "1", "No region given": "1"}
 
 

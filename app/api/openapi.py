@@ -87,7 +87,11 @@ def schemas():
                             "items": {"type": "object", "properties": {
                                 "id": {"type": "string", "description": "the id in the imported source"},
                                 **{k: {"type": "string"} for k in ("name", "chamber", "party", "region")},
-                                "letters_sent": {"type": "integer"}}}},
+                                "letters_sent": {"type": ["integer", "null"], "description":
+                                    "null when withheld: fewer than min_public_count, or withheld so that such a "
+                                    "figure cannot be worked out from letters_sent less the others"}}}},
+            "min_public_count": {"type": "integer",
+                                 "description": "counts of people per region below this are withheld (null)"},
             "updates": {"type": "array", "items": {"$ref": "#/components/schemas/Update"},
                         "description": "the drive's published updates and milestones, newest first"}}},
         "Update": update_schema(),

@@ -5,7 +5,7 @@ import io
 import re
 from datetime import date
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from sqlalchemy import select
 
 from app import geo
@@ -185,7 +185,7 @@ def drive(slug):
     tag = language()
     found = or_404(petitions.visible_drive(slug))
     main = found.text(found.main_locale)
-    letters_sent, per_legislator = letters.sent_counts(found)
+    letters_sent, per_legislator = letters.public_sent_counts(found)
     targets = letters.recipients(found) if letters.has_letter(found) else []
     return jsonify(
         slug=found.slug, iso2=found.iso2, state=found.state, goal=found.goal,
@@ -198,7 +198,9 @@ def drive(slug):
         updates=[update_json(update, found, tag or found.main_locale) for update in updates.published(found.id)
                  if update.text(tag or found.main_locale, found.main_locale) is not None],
         legislators=[{"id": person.source_id, "name": person.name, "chamber": person.chamber, "party": person.party,
-                      "region": person.region, "letters_sent": per_legislator.get(person.id, 0)} for person in targets],
+                      "region": person.region, "letters_sent": per_legislator[person.id].value if person.id in per_legislator else 0}
+                     for person in targets],
+        min_public_count=current_app.config["MIN_PUBLIC_COUNT"],
     )
 
 

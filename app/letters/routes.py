@@ -91,7 +91,7 @@ def send(drive, data, targets):
 def render_letter(drive, form, everyone, open_, status=200, previewed=False, expired=False, unavailable=False):
     region = form.region.data if form.region.data in form.known_regions else ""
     targets = services.recipients(drive, region) if region else everyone
-    _total, sent = services.sent_counts(drive)
+    _total, sent = services.public_sent_counts(drive)
     writer = SimpleNamespace(
         name=form.name.data if previewed and not form.name.errors and form.name.data else _("[your name]"),
         region=region, personal=form.personal.data if previewed and not form.personal.errors else "",

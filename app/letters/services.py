@@ -11,6 +11,7 @@ from enum import StrEnum
 from flask import current_app
 from sqlalchemy import func, select, text, update
 
+from app import disclosure
 from app.caching import seen_revision
 from app.extensions import cache, db
 from app.keys import email_key as key_of
@@ -237,9 +238,18 @@ def sent_counts(drive):
     return sum(per_legislator.values()), per_legislator
 
 
+def public_sent_counts(drive):
+    """(letters sent on the drive, {legislator id: Shown}) for the public: a legislator stands for a
+    region, and each writer's letter goes to every legislator of theirs, so a count per legislator
+    counts writers in one region and small ones are withheld (app/disclosure.py). One table for
+    every page and the API, so that no two views can be set against each other."""
+    sent, per_legislator = sent_counts(drive)
+    return sent, disclosure.shown(per_legislator, total_shown=True)
+
+
 def with_legislators(counts):
     """[(legislator, count)], most letters first, for {legislator id: count}."""
     if not counts:
         return []
     people = db.session.scalars(select(Legislator).where(Legislator.id.in_(counts)))
-    return sorted(((p, counts[p.id]) for p in people), key=lambda pair: (-pair[1], pair[0].name))
+    return sorted(((p, counts[p.id]) for p in people), key=lambda pair: (disclosure.most_first(pair[1]), pair[0].name))

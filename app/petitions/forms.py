@@ -86,6 +86,8 @@ class SignatureForm(PersonForm):
         no_control_characters,
     ])
     consent_updates = BooleanField(_l("Send me updates about this campaign"), default=False)
+    unnamed = BooleanField(_l("Count my signature but leave my name off the list handed to parliament."),
+                           default=False)
     accept_privacy = BooleanField(_l("I have read the privacy notice"), validators=[
         InputRequired(_l("Please accept the privacy notice to sign.")),
     ])

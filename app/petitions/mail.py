@@ -14,7 +14,8 @@ from app.urls import public_url
 
 @writes("confirmation")
 def confirmation(message):
-    """The link to confirm a signature, and the links to withdraw it and to stop updates.
+    """The link to confirm a signature, and the links to withdraw it, to stop updates and to leave the name off
+    the list handed to parliament (or put it back).
 
     None when the signature is gone (withdrawn or erased), or its id now belongs to someone
     else's: then there is nothing to send.
@@ -24,7 +25,7 @@ def confirmation(message):
         return None
     tag = signature.locale
     links = {purpose: public_url(f"petitions.{purpose}", lang_code=tag, token=tokens.make(signature, purpose))
-             for purpose in (tokens.CONFIRM, tokens.WITHDRAW, tokens.UNSUBSCRIBE)}
+             for purpose in (tokens.CONFIRM, tokens.WITHDRAW, tokens.UNSUBSCRIBE, tokens.NAMING)}
     with force_locale(languages()[tag]):
         context = {"signature": signature, "text": db.session.get(Drive, signature.drive_id).text(tag),
                    "links": links}

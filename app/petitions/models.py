@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -105,6 +105,8 @@ class Signature(db.Model):
     region: Mapped[str] = mapped_column(String(100), default="")
     locale: Mapped[str] = mapped_column(String(10))
     consent_updates: Mapped[bool] = mapped_column(default=False)
+    # Counted everywhere, but left out of the names handed to parliament: only their number goes.
+    unnamed: Mapped[bool] = mapped_column(default=False, server_default=false())
     state: Mapped[SignatureState] = mapped_column(String(20), default=SignatureState.PENDING)
     confirmation_sends: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

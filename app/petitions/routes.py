@@ -36,7 +36,7 @@ def render_drive(drive, form, status=200, expired=False, slots=None):
 def letter_counts(drive, has_letter):
     """Letters sent, in all and per legislator. Shown while the drive has a letter, even with no
     one left to write to; a drive that never had one spares every view the queries."""
-    sent, by_legislator = letters.sent_counts(drive) if has_letter else (0, {})
+    sent, by_legislator = letters.public_sent_counts(drive) if has_letter else (0, {})
     return {"letters_sent": sent, "letters_by_legislator": letters.with_legislators(by_legislator)}
 
 
@@ -145,7 +145,9 @@ def signature_action(token, purpose, perform):
         return render_template("petitions/action.html", purpose=purpose, outcome="invalid"), 404
     form = ActionForm()
     if not form.validate_on_submit():
-        return render_template("petitions/action.html", purpose=purpose, outcome="ask", form=form)
+        # The naming page says which way the button goes: it reads the signature to show its current state.
+        current = services.signature_for(token_data) if purpose == tokens.NAMING else None
+        return render_template("petitions/action.html", purpose=purpose, outcome="ask", form=form, signature=current)
     signature = services.signature_for(token_data)
     outcome, drive = perform(signature) if signature else (services.SignatureOutcome.UNKNOWN, None)
     if purpose == tokens.CONFIRM and outcome in {services.SignatureOutcome.CONFIRMED, services.SignatureOutcome.ALREADY}:
@@ -169,6 +171,12 @@ def withdraw(token):
     return signature_action(token, tokens.WITHDRAW, services.withdraw)
 
 
+@bp.route("/<lang:lang_code>/signatures/naming/<token>", methods=["GET", "POST"])
+def naming(token):
+    """Leave the signer's name off the list handed to parliament, or put it back."""
+    return signature_action(token, tokens.NAMING, services.toggle_unnamed)
+
+
 @bp.route("/<lang:lang_code>/signatures/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # a mail client's one-click POST (RFC 8058) carries no token; the button's form checks its own
 def unsubscribe(token):
@@ -184,6 +192,14 @@ def one_click_unsubscribe(token):
     services.unsubscribe(signature)
     db.session.commit()
     return "", 204
+
+
+@bp.route("/<lang:lang_code>/signing-safely")
+@cached_page()
+def safety():
+    """What happens to a signer's name, and how to take part with family in the PRC's reach."""
+    return render_template("petitions/safety.html", retention=current_app.config["RETENTION_MONTHS"],
+                           min_count=current_app.config["MIN_PUBLIC_COUNT"])
 
 
 @bp.route("/<lang:lang_code>/privacy")

@@ -89,6 +89,7 @@ def sign(drive_id, data, tag):
         "drive_id": drive_id, "name": data["name"], "email": data["email"],
         "email_key": email_key(data["email"]), "residence": data["residence"],
         "region": data["region"] or "", "locale": tag, "consent_updates": data["consent_updates"],
+        "unnamed": bool(data.get("unnamed")),
         "state": SignatureState.PENDING, "confirmation_sends": 1, "created_at": utcnow(),
     }
     # One statement that either inserts or, for an address already on this drive (even one
@@ -137,6 +138,8 @@ class SignatureOutcome(StrEnum):
     ALREADY = "already"
     CLOSED = "closed"
     DONE = "done"
+    NAMED = "named"
+    UNNAMED = "unnamed"
     UNKNOWN = "unknown"
 
 
@@ -194,3 +197,14 @@ def unsubscribe(signature):
         update(Signature).where(Signature.id == signature.id).values(consent_updates=False)
     ).rowcount
     return (SignatureOutcome.DONE if changed else SignatureOutcome.UNKNOWN), None
+
+
+def toggle_unnamed(signature):
+    """Leave the signer's name off the list handed to parliament, or put it back; the count is untouched."""
+    flipped = db.session.execute(
+        update(Signature).where(Signature.id == signature.id).values(unnamed=~Signature.unnamed)
+        .returning(Signature.unnamed)
+    ).scalar()
+    if flipped is None:
+        return SignatureOutcome.UNKNOWN, None
+    return (SignatureOutcome.UNNAMED if flipped else SignatureOutcome.NAMED), None

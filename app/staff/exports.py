@@ -2,8 +2,9 @@
 
 `delivery` is for handing to a parliament: name, region, country and the day the signature was
 confirmed, never an e-mail address; then the names gathered on paper (app/petitions/paper.py),
-with the day they were gathered, marked `paper` in the `source` column. Batches known only by
-their count have no names, so no rows: the pack lists them with their attestation. `supporters` is for a CRM: only people who agreed to
+with the day they were gathered, marked `paper` in the `source` column; last, one row marked
+`unnamed` with only the number (`count`) of signers who asked to be counted without their name.
+Batches known only by their count have no names, so no rows: the pack lists them with their attestation. `supporters` is for a CRM: only people who agreed to
 updates, with their address and language, under OSDI's field names where OSDI has one.
 """
 
@@ -25,7 +26,9 @@ PROFILES = ("delivery", "supporters")
 FORMATS = ("csv", "ndjson")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
 COLUMNS = {
-    "delivery": ("name", "region", "country", "date", "source"),
+    # `count`: how many signatures the row stands for: 1 for a named signer, N for the one summary row
+    # (source `unnamed`, no name, region, country or date) of those who asked not to be named.
+    "delivery": ("name", "region", "country", "date", "source", "count"),
     # OSDI: email_addresses[].address, languages_spoken[], postal_addresses[].country and .region,
     # created_date. We keep one full name, never split, so `name` is ours.
     "supporters": ("name", "email_address", "language_spoken", "country", "region", "created_date"),
@@ -85,8 +88,11 @@ def start_of(day):
 
 
 def statements(export):
-    """The selects whose rows make the export, one after the other: online signatures, then paper ones."""
-    return [statement(export), paper_statement(export)] if export.profile == "delivery" else [statement(export)]
+    """The selects whose rows make the export, one after the other: online signatures, then paper ones,
+    then the count of those who asked not to be named."""
+    if export.profile != "delivery":
+        return [statement(export)]
+    return [statement(export), paper_statement(export), unnamed_statement(export)]
 
 
 def statement(export):
@@ -99,23 +105,42 @@ def statement(export):
     if export.profile == "delivery":
         country = func.coalesce(names.c.name, s.residence) if names is not None else country_case(export.drive,
                                                                                                   s.residence)
-        columns = (cell(s.name), cell(s.region), country, utc_text(s.confirmed_at, "day"), literal_column("'online'"))
+        columns = (cell(s.name), cell(s.region), country, utc_text(s.confirmed_at, "day"), literal_column("'online'"),
+                   literal_column("1"))
     else:
         columns = (cell(s.name), cell(s.email), language_tags(), s.residence, cell(s.region),
                    utc_text(s.created_at, "moment"))
     named = [column.label(name) for column, name in zip(columns, COLUMNS[export.profile])]
-    query = select(*named).where(s.drive_id == export.drive.id).order_by(s.id)
+    query = select(*named).where(*chosen(export)).order_by(s.id)
     if export.profile == "delivery" and names is not None:
         query = query.outerjoin(names, names.c.code == s.residence)
+    if export.profile == "delivery":
+        query = query.where(~s.unnamed)
     if export.profile == "supporters":
         query = query.where(s.consent_updates)
-    if export.confirmed_only:
-        query = query.where(s.state == SignatureState.CONFIRMED)
-    if export.since:
-        query = query.where(s.created_at >= start_of(export.since))
-    if export.until:
-        query = query.where(s.created_at < start_of(export.until + timedelta(days=1)))
     return query
+
+
+def chosen(export):
+    """The conditions picking the export's online signatures: its drive, state and signing days."""
+    s = Signature
+    conditions = [s.drive_id == export.drive.id]
+    if export.confirmed_only:
+        conditions.append(s.state == SignatureState.CONFIRMED)
+    if export.since:
+        conditions.append(s.created_at >= start_of(export.since))
+    if export.until:
+        conditions.append(s.created_at < start_of(export.until + timedelta(days=1)))
+    return conditions
+
+
+def unnamed_statement(export):
+    """The delivery's one summary row: how many of the chosen signers asked not to be named, and
+    nothing else about them. No row when there are none (HAVING)."""
+    none = literal_column("NULL")
+    columns = (none, none, none, none, literal_column("'unnamed'"), func.count())
+    return (select(*[column.label(name) for column, name in zip(columns, COLUMNS["delivery"])])
+            .where(*chosen(export), Signature.unnamed).having(func.count() > 0))
 
 
 def paper_statement(export):
@@ -128,7 +153,8 @@ def paper_statement(export):
     cell = spreadsheet_safe if export.format == "csv" else verbatim
     names = country_names(export.drive)
     country = func.coalesce(names.c.name, p.country) if names is not None else country_case(export.drive, p.country)
-    columns = (cell(p.name), cell(p.region), country, day_text(batch.gathered_on), literal_column("'paper'"))
+    columns = (cell(p.name), cell(p.region), country, day_text(batch.gathered_on), literal_column("'paper'"),
+               literal_column("1"))
     query = (select(*[column.label(name) for column, name in zip(columns, COLUMNS["delivery"])])
              .join(batch, batch.id == p.batch_id).where(p.drive_id == export.drive.id).order_by(p.id))
     if names is not None:
@@ -138,6 +164,11 @@ def paper_statement(export):
     if export.until:
         query = query.where(batch.gathered_on <= export.until)
     return query
+
+
+def unnamed_count(export):
+    """How many of the export's signers asked not to be named: the number its summary row carries."""
+    return db.session.scalar(select(func.count()).where(*chosen(export), Signature.unnamed))
 
 
 def spreadsheet_safe(column):

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from app import audit, geo
+from app import audit, disclosure, geo
 from app.extensions import db
 from app.i18n import current_tag, html_lang
 from app.letters import services as letters
@@ -75,10 +75,11 @@ def residences(drive):
     return sorted(named, key=lambda pair: (-pair[1], pair[0]))
 
 
-def regions(drive):
+def regions(drive, named_only=False):
     """[(region as signers wrote it, confirmed signatures and names on paper)], most first; '' (none
-    given) last of its count."""
-    online = db.session.execute(select(Signature.region, func.count()).where(*confirmed(drive))
+    given) last of its count. With `named_only`, without the signers who asked not to be named."""
+    online = db.session.execute(select(Signature.region, func.count())
+                                .where(*confirmed(drive), *([Signature.unnamed.is_(False)] if named_only else []))
                                 .group_by(Signature.region))
     on_paper = db.session.execute(select(PaperSignature.region, func.count())
                                   .where(PaperSignature.drive_id == drive.id).group_by(PaperSignature.region))
@@ -86,6 +87,15 @@ def regions(drive):
     for region, count in chain(online, on_paper):
         counts[region] += count
     return sorted(counts.items(), key=lambda pair: (-pair[1], not pair[0], pair[0]))
+
+
+def public_regions(drive):
+    """regions() as it may be handed over: named signers only (the pack lists them by name, so a
+    region's count less its named rows would place an unnamed signer), small counts withheld (the
+    pack shows the total), then most first with the withheld ones last, by name, so that their
+    order says nothing of them."""
+    table = disclosure.shown(dict(regions(drive, named_only=True)), total_shown=True)
+    return sorted(table.items(), key=lambda pair: (disclosure.most_first(pair[1]), not pair[0], pair[0]))
 
 
 def counted_on_paper(drive):
@@ -162,20 +172,23 @@ def pack(drive_id):
     audit.record("export.pack", f"drive:{drive.slug}", after={"format": "html", "confirmed_only": True})
     db.session.commit()
     country_lang = html_lang(drive.main_locale) if drive.main_locale != current_tag() else None
+    signers = exports.Export(drive, "delivery", "html")  # as HTML the cells need no spreadsheet guard: they are escaped
     page = render_template("staff/pack.html", drive=drive, text=drive.text(drive.main_locale),
-                           regions=regions(drive), counted=counted_on_paper(drive), signer_rows=SIGNER_ROWS,
-                           today=today())
+                           regions=public_regions(drive), counted=counted_on_paper(drive), signer_rows=SIGNER_ROWS,
+                           unnamed=exports.unnamed_count(signers), today=today())
     head, tail = page.split(SIGNER_ROWS)
-    # As HTML the cells need no spreadsheet guard: they are escaped instead.
-    chunks = exports.row_chunks(exports.Export(drive, "delivery", "html"))
+    chunks = exports.row_chunks(signers)
     sources = {"online": _("online"), "paper": _("on paper")}  # translated now: the rows stream after the request
     return Response(chain([head], signer_rows(chunks, country_lang, sources), [tail]), mimetype="text/html")
 
 
 def signer_rows(chunks, country_lang, sources):
-    """The signer table's rows as HTML, a chunk at a time, every cell escaped; names may be in any script."""
+    """The signer table's rows as HTML, a chunk at a time, every cell escaped; names may be in any script.
+
+    The delivery's summary row of unnamed signers is no signer's row: the page says their number below the table.
+    """
     country = f' lang="{escape(country_lang)}"' if country_lang else ""
     for rows in chunks:
         yield "".join(SIGNER_ROW.format(escape(name), escape(region), country, escape(country_name), escape(day),
                                         escape(sources[source]))
-                      for name, region, country_name, day, source in rows)
+                      for name, region, country_name, day, source, _count in rows if source != "unnamed")
