@@ -128,9 +128,9 @@ def save_text(drive, tag, fields):
     return DriveChange.CHANGED
 
 
-def text_in(drive, tag):
-    """The drive's own texts in language `tag`, or None (Drive.text falls back to the main language)."""
-    return next((text for text in drive.texts if text.locale == tag), None)
+def text_in(row, tag):
+    """A drive's (or an update's) own texts in language `tag`, or None (`text` falls back to the main language)."""
+    return next((text for text in row.texts if text.locale == tag), None)
 
 
 def text_values(text):

@@ -21,6 +21,12 @@ class DriveState(StrEnum):
 VISIBLE = frozenset({DriveState.OPEN, DriveState.CLOSED, DriveState.ARCHIVED})
 
 
+def in_language(texts, tag, fallback):
+    """Of a row's texts per language (a drive's, an update's), the one in `tag`, else in `fallback`."""
+    by_tag = {t.locale: t for t in texts}
+    return by_tag.get(tag) or by_tag.get(fallback)
+
+
 class Drive(PublicData, db.Model):
     """A campaign for one country: petition texts per language, a goal, dates."""
 
@@ -53,8 +59,7 @@ class Drive(PublicData, db.Model):
 
     def text(self, tag):
         """The texts in language `tag`, else in the drive's main language."""
-        by_tag = {t.locale: t for t in self.texts}
-        return by_tag.get(tag) or by_tag.get(self.main_locale)
+        return in_language(self.texts, tag, self.main_locale)
 
     def signable_on(self, day):
         """True while the drive is open and `day` lies within its dates."""

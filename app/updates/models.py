@@ -7,6 +7,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.petitions.models import in_language
 from app.records import utcnow
 from app.revisions import PublicData
 
@@ -54,8 +55,7 @@ class Update(PublicData, db.Model):
 
     def text(self, tag, main_locale):
         """The texts in language `tag`, else in the drive's main language."""
-        by_tag = {t.locale: t for t in self.texts}
-        return by_tag.get(tag) or by_tag.get(main_locale)
+        return in_language(self.texts, tag, main_locale)
 
 
 class UpdateText(PublicData, db.Model):

@@ -13,6 +13,7 @@ from sqlalchemy.types import DateTime
 from app.extensions import db
 from app.outbox.models import MessageState, OutboxMessage
 from app.outbox.services import enqueue_later
+from app.petitions.drives import text_in
 from app.petitions.models import Signature, SignatureState
 from app.records import utcnow
 from app.updates.models import Update, UpdateKind, UpdateText
@@ -71,11 +72,6 @@ def save_facts(update_, kind, values):
     if update_.id is None:
         db.session.add(update_)
         db.session.flush()
-
-
-def text_in(update_, tag):
-    """The update's text in exactly `tag` (no fallback), or None."""
-    return next((t for t in update_.texts if t.locale == tag), None)
 
 
 def save_text(update_, tag, title, body):
