@@ -15,6 +15,8 @@ export APP_ENV ?= development
 # constraints.txt pins the whole tree (what `pip freeze` gave when the suite last passed), so a
 # fresh machine installs exactly what the tests ran with; `make constraints` writes it anew.
 $(BIN)/.installed: pyproject.toml constraints.txt
+	@# PyICU (collation) compiles against ICU: Debian's libicu-dev, with pkg-config to find it.
+	@pkg-config --exists icu-i18n 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config >/dev/null; } || { echo "PyICU needs ICU's headers: apt-get install libicu-dev pkg-config"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'

@@ -6,7 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import geo
+from app import collation, geo
 from app.countries.labels import MEASURES
 from app.extensions import db
 from app.treaties.dates import PartialDate
@@ -67,14 +67,15 @@ def filtered(world, locale, status=None, region=None):
         for code, s in world.standings.items()
         if (not status or s.verdict == status) and (not region or geo.region(code) == region)
     ]
-    return sorted(rows, key=lambda row: row[1].casefold())
+    return collation.by_name(rows, locale, name=lambda row: row[1])
 
 
 def listed(world, locale):
     """(code, standing) of the countries with a treaty, any measure or their own arrangements, by verdict then name."""
     order = list(Verdict)
     rows = [(code, s) for code, s in world.standings.items() if s.listed]
-    return sorted(rows, key=lambda row: (order.index(row[1].verdict), geo.name(row[0], locale)))
+    name = collation.sort_key(locale)
+    return sorted(rows, key=lambda row: (order.index(row[1].verdict), name(geo.name(row[0], locale))))
 
 
 @dataclass

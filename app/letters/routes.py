@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
@@ -53,7 +54,7 @@ def write(slug):
     drive = writable_drive_or_404(slug)
     everyone = services.recipients(drive)
     region = request.args.get("region", "") if request.method == "GET" else None
-    form = LetterForm(region=region).fill_choices(services.regions(everyone))
+    form = LetterForm(region=region).fill_choices(services.regions(everyone, get_locale()))
     open_ = drive.signable_on(today())
     if request.method == "GET":
         form.region.data = form.region.data if form.region.data in form.known_regions else ""
@@ -162,6 +163,6 @@ def expired_form(error):
         return render_template("letters/confirm.html", outcome="ask", form=ActionForm(), expired=True), 400
     drive = writable_drive_or_404(request.view_args["slug"])
     everyone = services.recipients(drive)
-    form = LetterForm().fill_choices(services.regions(everyone))  # as filled in, from the posted data
+    form = LetterForm().fill_choices(services.regions(everyone, get_locale()))  # as filled in, from the posted data
     return render_letter(drive, form, everyone, drive.signable_on(today()), status=400, previewed=True,
                          expired=True)

@@ -11,7 +11,7 @@ from enum import StrEnum
 from flask import current_app
 from sqlalchemy import func, select, text, update
 
-from app import disclosure
+from app import collation, disclosure
 from app.caching import seen_revision
 from app.extensions import cache, db
 from app.keys import email_key as key_of
@@ -45,9 +45,9 @@ def recipients(drive, region=None):
     return db.session.scalars(query.order_by(Legislator.name, Legislator.id)).all()
 
 
-def regions(targets):
-    """The regions the targets stand for, for the visitor to pick theirs."""
-    return sorted({legislator.region for legislator in targets if legislator.region}, key=str.casefold)
+def regions(targets, locale):
+    """The regions the targets stand for, for the visitor to pick theirs, in `locale`'s order."""
+    return collation.by_name({legislator.region for legislator in targets if legislator.region}, locale)
 
 
 def has_letter(drive):

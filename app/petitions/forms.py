@@ -8,7 +8,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import Select
 
-from app import geo
+from app import collation, geo
 
 NAME_MAX, EMAIL_MAX, REGION_MAX = 200, 254, 100
 
@@ -38,7 +38,7 @@ class CountrySelect(Select):
 def residence_choices(locale):
     """Every country as (code, name), sorted by name in `locale`; the same for every visitor."""
     names = [(code, geo.name(code, locale)) for code in geo.codes()]
-    return tuple(sorted(names, key=lambda choice: choice[1].casefold()))
+    return tuple(collation.by_name(names, locale, name=lambda choice: choice[1]))
 
 
 def no_control_characters(form, field):

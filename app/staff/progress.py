@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from app import audit, disclosure, geo
+from app import audit, collation, disclosure, geo
 from app.extensions import db
 from app.i18n import current_tag, html_lang
 from app.letters import services as letters
@@ -71,8 +71,10 @@ def residences(drive):
     """[(country name in the page's language, confirmed signatures)], most first."""
     rows = db.session.execute(select(Signature.residence, func.count()).where(*confirmed(drive))
                               .group_by(Signature.residence))
-    named = [(geo.name(code, get_locale()), count) for code, count in rows]
-    return sorted(named, key=lambda pair: (-pair[1], pair[0]))
+    locale = get_locale()
+    name = collation.sort_key(locale)
+    named = [(geo.name(code, locale), count) for code, count in rows]
+    return sorted(named, key=lambda pair: (-pair[1], name(pair[0])))
 
 
 def regions(drive, named_only=False):
