@@ -10,7 +10,7 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi.py
 export APP_ENV ?= development
 
-.PHONY: language run test install translations chromium migrate data demo extract constraints audit
+.PHONY: language run test install translations chromium fonts migrate data demo extract constraints audit
 
 # constraints.txt pins the whole tree (what `pip freeze` gave when the suite last passed), so a
 # fresh machine installs exactly what the tests ran with; `make constraints` writes it anew.
@@ -47,11 +47,17 @@ run: translations demo
 chromium:
 	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip (and fail under CI=true)"
 
+# Debian's Noto fonts, for tests/test_fonts.py: every script the site is read in, drawn with no
+# missing glyph (Noto Sans, Arabic, Thai...; Noto Sans CJK's Simplified, Traditional and Korean faces).
+FONTS := fonts-noto-core fonts-noto-cjk
+fonts:
+	@[ "$$(dpkg-query -W -f '$${db:Status-Status}\n' $(FONTS) 2>/dev/null | grep -cx installed)" = $(words $(FONTS)) ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(FONTS) >/dev/null; } || echo "$(FONTS) not installed: the font tests will skip (and fail under CI=true)"
+
 # axe-core, injected into pages by the accessibility tests; nothing from npm is served.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent || echo "npm ci failed: accessibility tests will skip (and fail under CI=true)"
 
-test: translations chromium node_modules/.package-lock.json
+test: translations chromium fonts node_modules/.package-lock.json
 	$(BIN)/ruff check app tests bench scripts
 	APP_ENV=testing $(BIN)/pytest -q -p no:cacheprovider
 	APP_ENV=testing TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
