@@ -10,7 +10,7 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi.py
 export APP_ENV ?= development
 
-.PHONY: language run test install translations chromium fonts migrate data demo extract constraints audit
+.PHONY: language run test install translations translation-status chromium fonts migrate data demo extract constraints audit
 
 # constraints.txt pins the whole tree (what `pip freeze` gave when the suite last passed), so a
 # fresh machine installs exactly what the tests ran with; `make constraints` writes it anew.
@@ -69,6 +69,11 @@ extract: install
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel -q extract -F data.cfg --no-default-keywords -k pgettext:1c,2 --project=Moratorium --copyright-holder="Moratorium contributors" -o translations/data.pot .
 	$(BIN)/flask data catalogs translations/data.pot
+
+# For translators: refresh the catalogs, then list per language what is untranslated, fuzzy (its
+# English changed) or has a placeholder wrong; `make translation-status LOCALE=sv` for one language.
+translation-status: extract
+	$(BIN)/python scripts/translation_status.py $(LOCALE)
 
 # A new language: `make language LOCALE=nl` (a Babel identifier: nl, pt_PT, zh_Hant...), then
 # translate translations/$(LOCALE)/LC_MESSAGES/messages.po; the site serves it at /nl/.

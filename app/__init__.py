@@ -123,7 +123,7 @@ def register_errorhandlers(app):
         if request.path.startswith("/api/"):
             response = jsonify(error=error.name.lower())
         else:
-            response = app.make_response(render_template("errors/error.html", error=error))
+            response = app.make_response(render_template("errors/error.html", error=error, discoverable=False))
         response.status_code = error.code
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110 requires it on a 405
@@ -135,7 +135,7 @@ def register_errorhandlers(app):
         if request.path.startswith("/api/"):
             return jsonify(error="internal server error"), 500
         try:
-            return render_template("errors/error.html", error=error), 500
+            return render_template("errors/error.html", error=error, discoverable=False), 500
         except Exception:  # the page itself cannot be made: say so plainly
             current_app.logger.exception("error page failed")
             return "Internal Server Error", 500, {"Content-Type": "text/plain; charset=utf-8"}
@@ -171,9 +171,13 @@ def register_template_context(app):
     @app.context_processor
     def language_context():
         tag = i18n.current_tag()
+        links = i18n.language_links(request)
+        discoverable = i18n.discoverable()
         return {
             "lang_tag": tag,
             "html_lang": i18n.html_lang(tag),
             "text_direction": get_locale().text_direction,
-            "language_links": i18n.language_links(request),
+            "language_links": links,
+            "discoverable": discoverable,
+            "default_language_url": i18n.default_url(links) if discoverable else None,
         }

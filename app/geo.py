@@ -44,9 +44,19 @@ def region(code):
     return regions().get(code) or None
 
 
+# Names that differ from CLDR's where CLDR follows Beijing's usage and the campaign's readers do not.
+# Uyghur as the diaspora press writes it, Radio Free Asia's Uyghur service: China is خىتاي ("xitay
+# hökümiti", rfa.org/uyghur/xewerler/kishilik-hoquq/zorawanliq-qarshi-05302013141920.html), Hong Kong
+# خوڭكوڭ ("хоңкоң", rfa.org/uyghur/qisqa_xewer/xongkong-namayish-10282014153059.html), not CLDR's جۇڭگو
+# (Zhongguo) and شياڭگاڭ (Xianggang). The catalogs' sentences use the same names.
+NAMES = {"ug": {"CN": "خىتاي", "HK": "خوڭكوڭ"}}
+
+
 def name(code, locale):
-    """The country's (or region's) name in `locale`, from CLDR."""
-    return Locale.parse(locale).territories.get(code) or pycountry.countries.get(alpha_2=code).name
+    """The country's (or region's) name in `locale`: CLDR's, unless NAMES gives the campaign's readers' own."""
+    locale = Locale.parse(locale)
+    return (NAMES.get(str(locale), {}).get(code) or locale.territories.get(code)
+            or pycountry.countries.get(alpha_2=code).name)
 
 
 

@@ -1,6 +1,6 @@
 """What views say about their answers: "not here" (or_404), and "no cookies" (cookieless)."""
 
-from flask import abort, current_app, has_request_context, request
+from flask import abort
 
 
 def or_404(found):
@@ -13,15 +13,8 @@ def or_404(found):
 def cookieless(view):
     """Mark a view whose answers set no cookie, such as a page other sites frame (a third-party cookie there).
 
-    The language cookie respects the mark; the view itself must not touch the session (no form
-    token, no staff member loaded).
+    The language cookie is set only when a visitor picks a language (i18n.choose), so what the mark
+    asks is of the view itself: it must not touch the session (no form token, no staff member loaded).
     """
     view.sets_no_cookie = True
     return view
-
-
-def sets_no_cookie():
-    """Whether this request's view is marked `cookieless`."""
-    if not has_request_context() or request.endpoint is None:
-        return False
-    return getattr(current_app.view_functions.get(request.endpoint), "sets_no_cookie", False)

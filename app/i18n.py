@@ -1,15 +1,20 @@
 """Languages in URLs: /<tag>/..., negotiated from Accept-Language at /."""
 
 import re
+from urllib.parse import unquote, urlsplit
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from flask import current_app, g, request, url_for
-from flask_babel import Domain
+from flask import current_app, g, redirect, request, url_for
+from flask_babel import Domain, format_decimal
+from jinja2 import pass_context
 from werkzeug.routing import BaseConverter, ValidationError
 
 from app.extensions import babel
-from app.http import sets_no_cookie
+
+# The site's name is a proper name, the same in every language and script, like an organisation's:
+# the share picture, the mail sender and the press all write it so (README, "The site's name").
+SITE_NAME = "Moratorium"
 
 
 def languages():
@@ -46,19 +51,28 @@ def select_locale():
     return languages()[current_tag()]
 
 
+# Chinese languages that CLDR does not fold into zh: their readers read the zh-Hans or zh-Hant pages.
+# Cantonese (yue) is known to CLDR, with its own likely script (yue-HK: Hant); the others are not.
+CHINESE = {"cmn", "wuu", "nan", "hak", "gan", "hsn"}
+
+
 def maximized(identifier):
-    """(language, script) of a locale, filling in the script CLDR expects (zh-TW -> Hant)."""
+    """(language, script) of a locale, filling in the script CLDR expects (zh-TW -> Hant, yue-HK -> zh Hant)."""
+    first, separator, rest = identifier.replace("_", "-").partition("-")
+    if first.lower() in CHINESE:
+        identifier = f"zh{separator}{rest}"
     try:
         locale = Locale.parse(identifier, sep="-" if "-" in identifier else "_")
     except (ValueError, UnknownLocaleError):
         return None
+    language = "zh" if locale.language == "yue" else locale.language
     if locale.script:
-        return locale.language, locale.script
+        return language, locale.script
     likely = get_global("likely_subtags")
     for key in (f"{locale.language}_{locale.territory}", locale.language):
         if key in likely:
-            return locale.language, Locale.parse(likely[key]).script
-    return locale.language, None
+            return language, Locale.parse(likely[key]).script
+    return language, None
 
 
 # Facebook, whose crawler reads og:locale most, knows Arabic only under a territory of its own.
@@ -101,19 +115,46 @@ def html_lang(tag):
     return str(Locale.parse(languages()[tag])).replace("_", "-")
 
 
-def remember(response):
-    """Keep the language of the page the visitor chose, for their next visit to /."""
-    tag = g.get("lang_code")
-    if tag and not sets_no_cookie() and request.cookies.get(COOKIE) != tag and response.status_code < 400:
-        response.set_cookie(COOKIE, tag, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+def choose(tag):
+    """The language switcher's link: remember the visitor's choice, then show the page they were on in it.
+
+    The cookie is set here only, when a visitor picks a language, never for merely viewing a page.
+    """
+    wanted = request.args.get("next", "")
+    parts = urlsplit(wanted)
+    # A path of this site, printable (no header injection), without dot segments that would leave the language.
+    local = (not parts.scheme and not parts.netloc and "\\" not in wanted and wanted.isprintable()
+             and not {".", ".."} & set(unquote(parts.path).split("/")))
+    target = wanted if local and wanted.startswith(f"{request.script_root}/{tag}/") else url_for(
+        "countries.home", lang_code=tag)
+    response = redirect(target, 303)
+    response.set_cookie(COOKIE, tag, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
+
+
+def discoverable():
+    """Whether this page is for search engines and shared links: a public page in a language, not the
+    back office, not a page whose address holds a token (confirming, withdrawing...)."""
+    rule = request.url_rule
+    return (rule is not None and request.method == "GET" and "lang_code" in rule.arguments
+            and request.blueprint != "staff" and "token" not in (request.view_args or {}))
+
+
+def default_url(links):
+    """hreflang="x-default": the address that picks a language for the visitor (/) for the home page,
+    else the page in the default language."""
+    if request.endpoint == "countries.home":
+        return url_for("countries.root")
+    default = current_app.config["DEFAULT_LANGUAGE"]
+    return next(url for tag, _, _, url in links if tag == default)
 
 
 def init_app(app):
     app.url_map.converters["lang"] = LanguageConverter
     babel.init_app(app, locale_selector=select_locale)
-    app.after_request(remember)
+    app.jinja_env.globals["ngettext"] = counting(app.jinja_env.globals["ngettext"])
+    app.add_url_rule("/language/<lang:tag>", "choose_language", choose)
 
 
 # A run of Latin-script words, with the spaces, digits and punctuation between them; it ends on a
@@ -150,10 +191,25 @@ class IsolatingTranslations:
 
 
 class IsolatingDomain(Domain):
-    """Flask-Babel's domain, isolating Latin runs on right-to-left pages, in templates and in Python alike."""
+    """Flask-Babel's domain, isolating Latin runs on right-to-left pages, in templates and in Python alike,
+    and writing the number of a plural message as CLDR writes it in the language (12,000, 12.000, 12 000)."""
 
     def get_translations(self):
         return IsolatingTranslations(super().get_translations())
+
+    def ngettext(self, singular, plural, number, **variables):
+        # Flask-Babel's own takes the count as `num`, so a caller could not give a written num too.
+        variables.setdefault("num", format_decimal(number))
+        return self.get_translations().ungettext(singular, plural, number) % variables
+
+
+def counting(ngettext):
+    """Jinja's ngettext, with %(num)s written as CLDR writes it in the page's language (as IsolatingDomain's)."""
+    @pass_context
+    def counted(context, singular, plural, number, /, **variables):
+        variables.setdefault("num", format_decimal(number))
+        return ngettext(context, singular, plural, number, **variables)
+    return counted
 
 
 def language_links(request):

@@ -4,7 +4,7 @@ import json
 import re
 
 from babel.lists import format_list
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from markupsafe import Markup, escape
 
 from app import geo, urls
@@ -12,6 +12,7 @@ from app.countries import labels
 from app.countries.worldmap import geometry
 from app.i18n import (
     LATIN_RUN,
+    SITE_NAME,
     current_tag,
     html_lang,
     isolating,
@@ -91,6 +92,7 @@ FILTERS = {
     "isolated": isolated,
     "isolated_plain": isolating,  # the same, with Unicode isolates, where no markup can go (an SVG <title>)
     "number": format_decimal,
+    "percent": lambda share: format_percent(share),
     "names": lambda items: format_list(items, locale=get_locale()),
     "date_long": lambda d: format_date(d, "long"),
     "bcp47": html_lang,
@@ -105,6 +107,7 @@ FILTERS = {
 }
 
 GLOBALS = {
+    "site_name": SITE_NAME,
     "public_url": urls.public_url,
     "map_geometry": geometry,
     "verdict_reason": verdict_reason,

@@ -72,7 +72,8 @@ def test_the_embed_sets_no_cookie_for_a_visitor_with_a_session_nor_for_staff(pet
         db.session.commit()
     visitor, staff = petition_app.test_client(), client_as(petition_app, "campaigner")
     for client in (visitor, staff):
-        client.get(PAGE)  # a form token in the session, and the language cookie "en"
+        client.get(PAGE)  # a form token in the session
+        client.get("/language/en", query_string={"next": PAGE})  # and the language cookie "en"
         assert client.get_cookie("session", DOMAIN) is not None and client.get_cookie("lang", DOMAIN).value == "en"
         with petition_app.app_context():
             cache.clear()

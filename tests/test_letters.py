@@ -569,3 +569,33 @@ def test_sign_confirm_then_write_in_a_browser_without_javascript(letters_app, in
         assert page.locator(".error").count() >= 3
         assert axe_violations(page) == []
         scripted.close()
+
+
+KAZAKH_LETTER = LETTER_DRIVE_YAML + """\
+  kk:
+    title: Швеция, мораторий жариялаңыз
+    summary: Жоғарғы соттың қорғауын заңға айналдырыңыз.
+    petition: Біз Швецияны Қытайға ұстап беруді тоқтатуға шақырамыз.
+    letter_subject: "{{{{ signer_name }}}} жіберген хат"
+    letter_body: |-
+      Құрметті {{{{ legislator_name }}}},
+
+      {{{{ country }}}} үшін мораторийді қолдаңыз.
+
+      {{{{ signer_name }}}}
+"""
+
+
+def test_a_legislator_imported_with_one_of_the_new_languages_gets_the_letter_in_it(letters_app, inbox, tmp_path):
+    petition_drive(letters_app, tmp_path, "open", "update", yaml=KAZAKH_LETTER)
+    path = tmp_path / "more.csv"
+    path.write_text(LEGISLATORS.splitlines()[0] + "\nmp-4,SE,Ayan Seitkali,,Riksdag,S,Stockholm,"
+                    "ayan@riksdagen.example,kk,yes\n", encoding="utf-8")
+    assert letters_app.test_cli_runner().invoke(args=["legislators", "import", str(path)]).exit_code == 0
+    client = letters_app.test_client()
+    prove(client)
+    assert write(client).status_code == 303
+    deliver(letters_app)
+    [ayan] = inbox.to("ayan@riksdagen.example")
+    assert ayan["Subject"] == "Wang Fang жіберген хат"
+    assert body(ayan).startswith("Құрметті Ayan Seitkali,\n\nШвеция үшін мораторийді қолдаңыз.")

@@ -145,7 +145,7 @@ def test_methodology_states_the_source_policy_unverified_and_corrections(client)
 
 def test_language_switcher_keeps_the_visitor_on_the_same_page(client):
     html = client.get("/en/countries/se").get_data(as_text=True)
-    assert 'href="/zh-hans/countries/se" hreflang="zh-Hans"' in html
+    assert 'href="/language/zh-hans?next=/zh-hans/countries/se" rel="nofollow" hreflang="zh-Hans"' in html
 
 
 def test_china_is_the_requesting_state_not_a_country_without_treaty(client):

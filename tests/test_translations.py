@@ -1,9 +1,11 @@
 """Every shipped catalog translates every string the code uses, placeholders intact."""
 
+import gettext
 import re
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
@@ -79,3 +81,16 @@ def test_data_catalog_translates_every_public_text_of_the_data(path, data_texts)
     translated = {(m.context, m.id) for m in found if m.id and m.string and not m.fuzzy}
     missing = sorted(context for context, _ in data_texts - translated)
     assert missing == [], "untranslated, fuzzy or older than data/: run make extract and translate"
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.parts[-3])
+def test_plural_forms_part_the_numbers_as_cldr_does(path):
+    """The catalog's Plural-Forms picks one form per CLDR plural category of whole numbers, and back:
+    Russian's three forms are one (1, 21), few (2-4, 22) and many (0, 5-20); Korean's one form is all."""
+    found = catalog(path)
+    form_of = gettext.c2py(found.plural_expr)
+    category_of = Locale.parse(path.parts[-3]).plural_form
+    numbers = [*range(0, 1201), 10**6, 2 * 10**6, 10**6 + 1, 10**9]  # French, Spanish... have "many" for millions
+    pairs = {(category_of(n), form_of(n)) for n in numbers}
+    categories, forms = {c for c, _ in pairs}, {f for _, f in pairs}
+    assert len(pairs) == len(categories) == len(forms) == found.num_plurals, sorted(pairs)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app import feeds, geo
 from app.countries import services
 from app.countries.labels import CASE_KINDS, OUTCOMES, treaty_reason
-from app.i18n import current_tag, html_lang, isolating
+from app.i18n import SITE_NAME, current_tag, html_lang, isolating
 from app.treaties import texts
 from app.treaties.status import Verdict
 from app.urls import public_url
@@ -21,9 +21,9 @@ def feed(day):
     tag = current_tag()
     entries = [entry(event, tag, day) for event in services.developments(day, LIMIT)]
     return feeds.document(
-        feeds.tag_uri(f"developments/{tag}"), f"{_('Latest developments')} · {_('Moratorium')}",
+        feeds.tag_uri(f"developments/{tag}"), f"{_('Latest developments')} · {SITE_NAME}",
         public_url("countries.home"), public_url("countries.developments_feed"), html_lang(tag),
-        entries, _("Moratorium"),
+        entries, SITE_NAME,
     )
 
 

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from app import geo
+from app import collation, geo
 from app.countries.labels import VERDICTS
 
 
@@ -17,7 +17,6 @@ class CountryFilter(FlaskForm):
 
     def fill_choices(self, locale):
         self.status.choices = [("", _l("All statuses"))] + list(VERDICTS.items())
-        self.region.choices = [("", _l("All regions"))] + [
-            (code, geo.name(code, locale)) for code in geo.REGIONS
-        ]
+        self.region.choices = [("", _l("All regions"))] + collation.by_name(
+            [(code, geo.name(code, locale)) for code in geo.REGIONS], locale, name=lambda choice: choice[1])
         return self

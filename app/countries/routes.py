@@ -56,7 +56,8 @@ def index():
     day = today()
     world = services.world(day)
     if not form.validate():
-        return render_template("countries/index.html", form=form, rows=[], world=world, open_drives={}), 400
+        return render_template("countries/index.html", form=form, rows=[], world=world, open_drives={},
+                               discoverable=False), 400
     rows = services.filtered(world, get_locale(), form.status.data, form.region.data)
     return render_template("countries/index.html", form=form, rows=rows, world=world,
                            open_drives=by_country(petitions.open_drives(day)))

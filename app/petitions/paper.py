@@ -11,6 +11,7 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert
 
@@ -88,7 +89,7 @@ def read_sheet(data):
         sheet.problems.append((2, _l("The file has no signatures under its header.")))
     if len(sheet.rows) > MAX_ROWS:
         sheet.problems.append((MAX_ROWS + 2, _l("A file holds %(max)s signatures at most: please split it.",
-                                                max=MAX_ROWS)))
+                                                max=format_decimal(MAX_ROWS))))
     return sheet
 
 
@@ -96,7 +97,7 @@ def read_row(sheet, line, cells):
     """Add one row to the sheet, or its problems."""
     if len(cells) != len(HEADER):
         sheet.problems.append((line, _l("Expected 3 cells (name, region, country), found %(found)s.",
-                                        found=len(cells))))
+                                        found=format_decimal(len(cells)))))
         return
     name, region, country = (unicodedata.normalize("NFC", cell.strip()) for cell in cells)
     country = country.upper()

@@ -2,7 +2,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from app import tokens
+from app import i18n, tokens
 from app.caching import Shell, cached_page, slot
 from app.extensions import FRAMEABLE_POLICY, csrf, db, limiter, talisman
 from app.http import cookieless, or_404
@@ -204,4 +204,5 @@ def safety():
 
 @bp.route("/<lang:lang_code>/privacy")
 def privacy():
-    return render_template("petitions/privacy.html", retention=current_app.config["RETENTION_MONTHS"])
+    return render_template("petitions/privacy.html", retention=current_app.config["RETENTION_MONTHS"],
+                           language_cookie=i18n.COOKIE)

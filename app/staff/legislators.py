@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -44,7 +44,8 @@ def legislators():
                     "created": result.created, "updated": result.updated, "unchanged": result.unchanged})
                 db.session.commit()
                 flash(_("%(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
-                        created=result.created, updated=result.updated, unchanged=result.unchanged))
+                        created=format_decimal(result.created), updated=format_decimal(result.updated),
+                        unchanged=format_decimal(result.unchanged)))
                 return redirect(url_for("staff.legislators", country=form.country.data or None), 303)
     elif form.is_submitted():
         status = 400

@@ -1,6 +1,7 @@
 """Organisers: progress per drive, exports, the delivery pack."""
 
 from collections import Counter
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import chain
@@ -43,7 +44,7 @@ class Progress:
 
     @property
     def rate(self):
-        return format_percent(self.confirmed / self.signatures, "#,##0.#%") if self.signatures else None
+        return format_percent(self.confirmed / self.signatures, one_decimal_percent()) if self.signatures else None
 
 
 def figures(drive):
@@ -67,6 +68,13 @@ def per_day(drive):
     return [(date.fromisoformat(text), count) for text, count in rows]
 
 
+def one_decimal_percent():
+    """The language's own percent pattern (45 %, %45, 45%), with up to one decimal."""
+    pattern = copy(get_locale().percent_formats[None])
+    pattern.frac_prec = (0, 1)
+    return pattern
+
+
 def residences(drive):
     """[(country name in the page's language, confirmed signatures)], most first."""
     rows = db.session.execute(select(Signature.residence, func.count()).where(*confirmed(drive))
@@ -88,7 +96,8 @@ def regions(drive, named_only=False):
     counts = Counter()
     for region, count in chain(online, on_paper):
         counts[region] += count
-    return sorted(counts.items(), key=lambda pair: (-pair[1], not pair[0], pair[0]))
+    name = collation.sort_key(get_locale())
+    return sorted(counts.items(), key=lambda pair: (-pair[1], not pair[0], name(pair[0])))
 
 
 def public_regions(drive):
@@ -97,7 +106,8 @@ def public_regions(drive):
     pack shows the total), then most first with the withheld ones last, by name, so that their
     order says nothing of them."""
     table = disclosure.shown(dict(regions(drive, named_only=True)), total_shown=True)
-    return sorted(table.items(), key=lambda pair: (disclosure.most_first(pair[1]), not pair[0], pair[0]))
+    name = collation.sort_key(get_locale())
+    return sorted(table.items(), key=lambda pair: (disclosure.most_first(pair[1]), not pair[0], name(pair[0])))
 
 
 def counted_on_paper(drive):

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from app.caching import cached_page
 from app.feeds import ATOM, Entry, document, tag_uri
 from app.http import or_404
-from app.i18n import current_tag, html_lang
+from app.i18n import SITE_NAME, current_tag, html_lang
 from app.petitions.services import visible_drive
 from app.records import as_utc
 from app.updates import bp, services
@@ -25,7 +25,7 @@ def feed(slug):
         feed_id=tag_uri(f"drives/{drive.id}/updates/{tag}"),
         title=_("Updates: %(title)s", title=drive.text(tag).title), link=f"{page}#updates",
         self_link=public_url("updates.feed", slug=drive.slug), tag=html_lang(tag), entries=entries,
-        author=_("Moratorium"), updated=as_utc(drive.created_at),
+        author=SITE_NAME, updated=as_utc(drive.created_at),
     )
 
 
