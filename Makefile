@@ -1,5 +1,6 @@
 # make run: set everything up and serve the site; make test: the whole suite.
 PYTHON ?= python3
+SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -57,10 +58,16 @@ fonts:
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent || echo "npm ci failed: accessibility tests will skip (and fail under CI=true)"
 
+# The two suites run at once, one per core: SQLite with the browser tests, PostgreSQL without them;
+# each line says which it comes from, and both must pass.
 test: translations chromium fonts node_modules/.package-lock.json
 	$(BIN)/ruff check app tests bench scripts
-	APP_ENV=testing $(BIN)/pytest -q -p no:cacheprovider
-	APP_ENV=testing TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
+	@set -o pipefail; \
+	{ APP_ENV=testing $(BIN)/pytest -q -p no:cacheprovider 2>&1 | sed -u 's/^/sqlite     | /'; } & sqlite=$$!; \
+	{ APP_ENV=testing TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser" 2>&1 \
+	  | sed -u 's/^/postgresql | /'; }; postgresql=$$?; \
+	wait $$sqlite; sqlite=$$?; \
+	echo "make test: SQLite exit $$sqlite, PostgreSQL exit $$postgresql"; [ $$sqlite = 0 ] && [ $$postgresql = 0 ]
 
 # Refresh the catalogs after changing user-facing strings or the data's public texts. The data
 # catalogs (data.po) keep a translation whose English changed, marked fuzzy for its translator.
