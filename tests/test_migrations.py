@@ -26,7 +26,7 @@ DESTRUCTIVE = {
     "drop_table": "the previous release still reads and writes the table",
     "drop_column": "the previous release still reads and writes the column",
     "rename_table": "the previous release still uses the old name",
-    "drop_constraint": "the previous release may rely on it (ON CONFLICT names its unique constraints)",
+    "drop_constraint": "the previous release may rely on it (ON CONFLICT needs its unique constraints)",
     "drop_index": "the previous release may rely on it (a unique index decides ON CONFLICT; others its speed)",
     "create_unique_constraint": "tightens what the previous release may write",
     "create_check_constraint": "tightens what the previous release may write",
