@@ -72,9 +72,9 @@ def pg_program(name, server):
     with server.connect() as connection:
         major = int(connection.execute(text("SHOW server_version_num")).scalar()) // 10000
     found = [f"/usr/lib/postgresql/{major}/bin/{name}", shutil.which(name)]
-    for path in filter(None, found):
+    for path in filter(lambda p: p and Path(p).exists(), found):
         version = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
-        if Path(path).exists() and re.search(rf"\s{major}\.", version):
+        if re.search(rf"\s{major}\.", version):
             return path
     unavailable(f"{name} {major} is not installed (apt-get install postgresql-client-{major})")
 
