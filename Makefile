@@ -11,7 +11,7 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi.py
 export APP_ENV ?= development
 
-.PHONY: language run test install translations translation-status chromium fonts migrate data demo extract constraints audit
+.PHONY: language run test install translations translation-status chromium fonts pg-client migrate data demo extract constraints audit
 
 # constraints.txt pins the whole tree (what `pip freeze` gave when the suite last passed), so a
 # fresh machine installs exactly what the tests ran with; `make constraints` writes it anew.
@@ -54,13 +54,17 @@ FONTS := fonts-noto-core fonts-noto-cjk
 fonts:
 	@[ "$$(dpkg-query -W -f '$${db:Status-Status}\n' $(FONTS) 2>/dev/null | grep -cx installed)" = $(words $(FONTS)) ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(FONTS) >/dev/null; } || echo "$(FONTS) not installed: the font tests will skip (and fail under CI=true)"
 
+# pg_dump and pg_restore, for tests/test_backup.py (Debian's client; it must be of the test server's major version).
+pg-client:
+	@command -v pg_dump >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null; } || echo "pg_dump not installed: the backup test will skip (and fail under CI=true)"
+
 # axe-core, injected into pages by the accessibility tests; nothing from npm is served.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent || echo "npm ci failed: accessibility tests will skip (and fail under CI=true)"
 
 # The two suites run at once, one per core: SQLite with the browser tests, PostgreSQL without them;
 # each line says which it comes from, and both must pass.
-test: translations chromium fonts node_modules/.package-lock.json
+test: translations chromium fonts pg-client node_modules/.package-lock.json
 	$(BIN)/ruff check app tests bench scripts
 	@set -o pipefail; \
 	{ APP_ENV=testing $(BIN)/pytest -q -p no:cacheprovider 2>&1 | sed -u 's/^/sqlite     | /'; } & sqlite=$$!; \
