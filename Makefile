@@ -55,10 +55,11 @@ nginx:
 # The production shape on one machine (docs/operators.md): nginx before two uWSGI instances, outbox
 # workers, the retention job, PostgreSQL and Redis, run together by honcho. The first run makes
 # deploy/production.env (not in git) from the sample, with a secret key of its own.
+PRODUCTION_ENV ?= deploy/production.env
 production: translations nginx
-	@test -f deploy/production.env || { umask 077; sed "s/^SECRET_KEY=$$/SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')/" \
-	  deploy/production.env.sample > deploy/production.env; echo "made deploy/production.env from the sample: read it, set MAIL_SERVER"; }
-	set -a && . ./deploy/production.env && set +a && exec $(BIN)/python deploy/run
+	@test -f $(PRODUCTION_ENV) || { umask 077; sed "s/^SECRET_KEY=$$/SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')/" \
+	  deploy/production.env.sample > $(PRODUCTION_ENV); echo "made $(PRODUCTION_ENV) from the sample: read it, set MAIL_SERVER"; }
+	set -a && . $(abspath $(PRODUCTION_ENV)) && set +a && exec $(BIN)/python deploy/run
 
 # Debian's Noto fonts, for tests/test_fonts.py: every script the site is read in, drawn with no
 # missing glyph (Noto Sans, Arabic, Thai...; Noto Sans CJK's Simplified, Traditional and Korean faces).
