@@ -48,9 +48,9 @@ run: translations demo
 chromium:
 	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip (and fail under CI=true)"
 
-# Debian's nginx: the proxy of the production shape (`make production`, tests/test_production.py).
+# Debian's nginx (the proxy) and redis-server: the production shape's (`make production`, tests/test_production.py).
 nginx:
-	@test -x /usr/sbin/nginx || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } || echo "nginx not installed: the production-shape tests will skip (and fail under CI=true)"
+	@{ test -x /usr/sbin/nginx && test -x /usr/bin/redis-server; } || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx redis-server >/dev/null; } || echo "nginx or redis-server not installed: the production-shape tests will skip (and fail under CI=true)"
 
 # The production shape on one machine (docs/operators.md): nginx before two uWSGI instances, outbox
 # workers, the retention job, PostgreSQL and Redis, run together by honcho. The first run makes
