@@ -12,6 +12,7 @@ import signal
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from http.cookies import SimpleCookie
@@ -114,7 +115,7 @@ class Shape:
 
 
 @pytest.fixture(scope="module")
-def shape(tmp_path_factory):
+def shape():
     if not Path("/usr/sbin/nginx").exists():
         unavailable("Debian's nginx is not installed (make nginx)")
     if not shutil.which("redis-server"):
@@ -123,10 +124,9 @@ def shape(tmp_path_factory):
     smtp_port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    folder = tmp_path_factory.mktemp("shape")
-    folder.chmod(0o711)  # the cluster in it runs as the postgres account under root
-    folder.parent.chmod(0o711)
-    folder.parent.parent.chmod(0o711)
+    # Not under pytest's folder, which only its owner may enter: the cluster runs as the postgres account under root.
+    folder = Path(tempfile.mkdtemp(prefix="moratorium-shape-"))
+    folder.chmod(0o711)
     running = Shape(folder, smtp_port)
     running.inbox = inbox
     try:
@@ -139,6 +139,7 @@ def shape(tmp_path_factory):
     finally:
         running.stop()
         controller.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- a visitor over HTTP(S), from a chosen loopback address --------------------------------------
