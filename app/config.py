@@ -1,5 +1,6 @@
 """Settings from the environment, with safe defaults for a laptop."""
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -80,6 +81,14 @@ def positive(env, name, default):
     return value
 
 
+def networks(env, name, default):
+    """Comma-separated addresses or networks (127.0.0.1, 10.0.0.0/8, ::1), or a ConfigError naming the setting."""
+    try:
+        return [ipaddress.ip_network(item.strip(), strict=False) for item in env.get(name, default).split(",")]
+    except ValueError as error:
+        raise ConfigError(f"{name} must list IP addresses or networks, comma-separated: {error}") from None
+
+
 def load(env=os.environ):
     """The configuration for APP_ENV (production unless told otherwise)."""
     app_env = env.get("APP_ENV", "production")
@@ -95,7 +104,8 @@ def load(env=os.environ):
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url(env),
         "PUBLIC_URL": public_url(env, app_env),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's error (logged) never carries the values, e.g. a signer's address.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "TESTING": app_env == "testing",
         "SESSION_COOKIE_SECURE": app_env == "production",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -144,6 +154,10 @@ def load(env=os.environ):
         "REMEMBER_COOKIE_HTTPONLY": True,
         "CONFIRMATION_MAX_AGE": int(env.get("CONFIRMATION_MAX_AGE", 30 * 24 * 3600)),
         "RETENTION_MONTHS": int(env.get("RETENTION_MONTHS", 6)),
+        # Logs: one line per event on standard error, from this level up (DEBUG, INFO, WARNING, ERROR).
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        # Who may read /metrics (directly, not through the proxy): addresses or networks, comma-separated.
+        "METRICS_ALLOWED": networks(env, "METRICS_ALLOWED", "127.0.0.1,::1"),
         "CORRECTIONS_EMAIL": env.get("CORRECTIONS_EMAIL", "corrections@moratorium.example"),
         **mail_settings(env),
     }
