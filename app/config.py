@@ -67,6 +67,8 @@ def mail_settings(env):
         "MAIL_USERNAME": env.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Moratorium <noreply@localhost>"),
+        # Never smtplib's debug output (Flask-Mail turns it on in debug mode): it prints every recipient.
+        "MAIL_DEBUG": False,
     }
 
 

@@ -204,3 +204,8 @@ def test_an_unexpected_failure_is_logged_on_one_line_by_its_route(databases, cap
     failure = [line for line in logged.splitlines() if " ERROR " in line]
     assert len(failure) == 1 and "route=/boom/<token>" in failure[0] and "error=RuntimeError" in failure[0]
     assert "s3cret" not in logged
+
+
+def test_a_metrics_allowed_that_names_no_address_refuses_to_start():
+    with pytest.raises(config.ConfigError, match="METRICS_ALLOWED"):
+        config.load({"APP_ENV": "testing", "SECRET_KEY": "x", "METRICS_ALLOWED": "prometheus.internal"})
