@@ -57,8 +57,11 @@ nginx:
 # deploy/production.env (not in git) from the sample, with a secret key of its own.
 PRODUCTION_ENV ?= deploy/production.env
 production: translations nginx
-	@test -f $(PRODUCTION_ENV) || { umask 077; sed "s/^SECRET_KEY=$$/SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')/" \
-	  deploy/production.env.sample > $(PRODUCTION_ENV); echo "made $(PRODUCTION_ENV) from the sample: read it, set MAIL_SERVER"; }
+	@# The new secret key is made and written inside Python: never on a command line, where ps shows it.
+	@test -f $(PRODUCTION_ENV) || { umask 077; $(BIN)/python -c 'import re, secrets, sys; \
+	  sample = open("deploy/production.env.sample").read(); \
+	  open(sys.argv[1], "w").write(re.sub(r"(?m)^SECRET_KEY=$$", "SECRET_KEY=" + secrets.token_hex(32), sample))' \
+	  $(PRODUCTION_ENV); echo "made $(PRODUCTION_ENV) from the sample: read it, set MAIL_SERVER"; }
 	set -a && . $(abspath $(PRODUCTION_ENV)) && set +a && exec $(BIN)/python deploy/run
 
 # Debian's Noto fonts, for tests/test_fonts.py: every script the site is read in, drawn with no

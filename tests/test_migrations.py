@@ -48,7 +48,8 @@ def column_problem(column):
     """An added column NOT NULL without a server default: the previous release's INSERTs leave it out."""
     if not (isinstance(column, ast.Call) and getattr(column.func, "attr", None) == "Column"):
         return None
-    if is_constant(keyword(column, "nullable"), False) and keyword(column, "server_default") is None:
+    default = keyword(column, "server_default")
+    if is_constant(keyword(column, "nullable"), False) and (default is None or is_constant(default, None)):
         return "adds a NOT NULL column without a server default: the previous release's INSERTs leave it out"
     return None
 
@@ -60,8 +61,9 @@ def alter_problem(call):
         return "renames a column: the previous release still uses the old name"
     if keyword(call, "type_") is not None:
         return "changes a column's type under the previous release"
-    if is_constant(keyword(call, "nullable"), False) and default is None:
-        return "makes a column NOT NULL without a server default: the previous release may write NULL or leave it out"
+    if is_constant(keyword(call, "nullable"), False):
+        # A default does not help: the previous release may write NULL itself, and rows may hold one.
+        return "makes a column NOT NULL: the previous release may write NULL, and existing rows may hold one"
     if is_constant(default, None):
         return "drops a column's server default: the previous release's INSERTs may rely on it"
     return None
@@ -150,6 +152,8 @@ BREAKING = [
     "op.add_column('drives', sa.Column('region', sa.String(20), nullable=False))",
     "op.create_index('ix_letters_email', 'letters', ['email'], unique=True)",
     "op.execute('ALTER TABLE drives DROP COLUMN goal')",
+    "op.add_column('drives', sa.Column('region', sa.String(20), nullable=False, server_default=None))",
+    "op.alter_column('outbox', 'text', nullable=False, server_default='')",
     "op.execute(sa.text(query))",
 ]
 SAFE = [
@@ -157,7 +161,6 @@ SAFE = [
     "op.add_column('drives', sa.Column('region', sa.String(20), nullable=True))",
     "op.add_column('drives', sa.Column('paper_count', sa.Integer(), server_default='0', nullable=False))",
     "op.alter_column('outbox', 'text', existing_type=sa.TEXT(), nullable=True)",
-    "op.alter_column('outbox', 'text', nullable=False, server_default='')",
     "op.create_index('ix_letters_email', 'letters', ['email'], postgresql_concurrently=True)",
     "op.execute(\"INSERT INTO revisions (id, number) VALUES (1, 0)\")",
 ]

@@ -64,6 +64,8 @@ def configure(app):
     app.logger.removeHandler(default_handler)  # the root's handler writes its events
     # The development server's access lines carry the client's address and the query string; ours do not.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Flask-Limiter's "rate limit exceeded" lines name the client's (keyed) address: a pseudonym, but linkable.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     app.log_exception = log_exception
 
 
