@@ -11,7 +11,7 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi.py
 export APP_ENV ?= development
 
-.PHONY: language run test install translations translation-status chromium fonts migrate data demo extract constraints audit
+.PHONY: language run test install translations translation-status chromium fonts pg-client nginx production migrate data demo extract constraints audit
 
 # constraints.txt pins the whole tree (what `pip freeze` gave when the suite last passed), so a
 # fresh machine installs exactly what the tests ran with; `make constraints` writes it anew.
@@ -48,11 +48,31 @@ run: translations demo
 chromium:
 	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip (and fail under CI=true)"
 
+# Debian's nginx (the proxy) and redis-server: the production shape's (`make production`, tests/test_production.py).
+nginx:
+	@{ test -x /usr/sbin/nginx && test -x /usr/bin/redis-server; } || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx redis-server >/dev/null; } || echo "nginx or redis-server not installed: the production-shape tests will skip (and fail under CI=true)"
+
+# The production shape on one machine (docs/operators.md): nginx before two uWSGI instances, outbox
+# workers, the retention job, PostgreSQL and Redis, run together by honcho. The first run makes
+# deploy/production.env (not in git) from the sample, with a secret key of its own.
+PRODUCTION_ENV ?= deploy/production.env
+production: translations nginx
+	@# The new secret key is made and written inside Python: never on a command line, where ps shows it.
+	@test -f $(PRODUCTION_ENV) || { umask 077; $(BIN)/python -c 'import re, secrets, sys; \
+	  sample = open("deploy/production.env.sample").read(); \
+	  open(sys.argv[1], "w").write(re.sub(r"(?m)^SECRET_KEY=$$", "SECRET_KEY=" + secrets.token_hex(32), sample))' \
+	  $(PRODUCTION_ENV); echo "made $(PRODUCTION_ENV) from the sample: read it, set MAIL_SERVER"; }
+	set -a && . $(abspath $(PRODUCTION_ENV)) && set +a && exec $(BIN)/python deploy/run
+
 # Debian's Noto fonts, for tests/test_fonts.py: every script the site is read in, drawn with no
 # missing glyph (Noto Sans, Arabic, Thai...; Noto Sans CJK's Simplified, Traditional and Korean faces).
 FONTS := fonts-noto-core fonts-noto-cjk
 fonts:
 	@[ "$$(dpkg-query -W -f '$${db:Status-Status}\n' $(FONTS) 2>/dev/null | grep -cx installed)" = $(words $(FONTS)) ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(FONTS) >/dev/null; } || echo "$(FONTS) not installed: the font tests will skip (and fail under CI=true)"
+
+# pg_dump and pg_restore, for tests/test_backup.py (Debian's client; it must be of the test server's major version).
+pg-client:
+	@command -v pg_dump >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null; } || echo "pg_dump not installed: the backup test will skip (and fail under CI=true)"
 
 # axe-core, injected into pages by the accessibility tests; nothing from npm is served.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -60,10 +80,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 # The two suites run at once, one per core: SQLite with the browser tests, PostgreSQL without them;
 # each line says which it comes from, and both must pass.
-test: translations chromium fonts node_modules/.package-lock.json
+test: translations chromium fonts pg-client nginx node_modules/.package-lock.json
 	$(BIN)/ruff check app tests bench scripts
 	@set -o pipefail; \
-	{ APP_ENV=testing $(BIN)/pytest -q -p no:cacheprovider 2>&1 | sed -u 's/^/sqlite     | /'; } & sqlite=$$!; \
+	{ APP_ENV=testing $(BIN)/pytest -q -p no:cacheprovider -m "not production" 2>&1 | sed -u 's/^/sqlite     | /'; } & sqlite=$$!; \
 	{ APP_ENV=testing TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser" 2>&1 \
 	  | sed -u 's/^/postgresql | /'; }; postgresql=$$?; \
 	wait $$sqlite; sqlite=$$?; \

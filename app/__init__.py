@@ -21,7 +21,7 @@ from app.extensions import (
 
 
 def create_app(settings=None):
-    """Build the application: configuration, extensions, blueprints, CLI, error pages."""
+    """Build the application: configuration, logs and probes, extensions, blueprints, CLI, error pages."""
     app = Flask(
         __name__,
         template_folder=str(config.ROOT / "templates"),
@@ -34,12 +34,20 @@ def create_app(settings=None):
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    register_observability(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
     register_errorhandlers(app)
     register_template_context(app)
     return app
+
+
+def register_observability(app):
+    """Logs, request metrics and the probes (/healthz, /readyz, /metrics), before anything can log."""
+    from app import observability
+
+    observability.init_app(app)
 
 
 def register_extensions(app):

@@ -1,5 +1,6 @@
 """Settings from the environment, with safe defaults for a laptop."""
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -66,6 +67,8 @@ def mail_settings(env):
         "MAIL_USERNAME": env.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Moratorium <noreply@localhost>"),
+        # Never smtplib's debug output (Flask-Mail turns it on in debug mode): it prints every recipient.
+        "MAIL_DEBUG": False,
     }
 
 
@@ -78,6 +81,14 @@ def positive(env, name, default):
     if value < 1:
         raise ConfigError(f"{name} must be a whole number above zero, not {env.get(name)!r}")
     return value
+
+
+def networks(env, name, default):
+    """Comma-separated addresses or networks (127.0.0.1, 10.0.0.0/8, ::1), or a ConfigError naming the setting."""
+    try:
+        return [ipaddress.ip_network(item.strip(), strict=False) for item in env.get(name, default).split(",")]
+    except ValueError as error:
+        raise ConfigError(f"{name} must list IP addresses or networks, comma-separated: {error}") from None
 
 
 def load(env=os.environ):
@@ -95,7 +106,8 @@ def load(env=os.environ):
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url(env),
         "PUBLIC_URL": public_url(env, app_env),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's error (logged) never carries the values, e.g. a signer's address.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "TESTING": app_env == "testing",
         "SESSION_COOKIE_SECURE": app_env == "production",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -144,6 +156,10 @@ def load(env=os.environ):
         "REMEMBER_COOKIE_HTTPONLY": True,
         "CONFIRMATION_MAX_AGE": int(env.get("CONFIRMATION_MAX_AGE", 30 * 24 * 3600)),
         "RETENTION_MONTHS": int(env.get("RETENTION_MONTHS", 6)),
+        # Logs: one line per event on standard error, from this level up (DEBUG, INFO, WARNING, ERROR).
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        # Who may read /metrics (directly, not through the proxy): addresses or networks, comma-separated.
+        "METRICS_ALLOWED": networks(env, "METRICS_ALLOWED", "127.0.0.1,::1"),
         "CORRECTIONS_EMAIL": env.get("CORRECTIONS_EMAIL", "corrections@moratorium.example"),
         **mail_settings(env),
     }

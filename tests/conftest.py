@@ -3,6 +3,7 @@ TEST_DATABASE_URL; an SMTP server (inbox), apps with a drive (petition_app, lett
 accounts (staff_app), a browser, a PostgreSQL cluster of the test's own. Plain helpers are in
 helpers.py and staff.py."""
 
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -32,6 +33,9 @@ from tests.helpers import (  # noqa: E402
 from tests.staff import PASSWORD, ROLES  # noqa: E402
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# The test SMTP server's (aiosmtpd's) chatter: every connection, from its own threads, into the
+# output between tests now that the application logs at INFO. Its warnings still show.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def pytest_collection_modifyitems(config, items):

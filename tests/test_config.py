@@ -75,3 +75,32 @@ def test_production_refuses_to_start_without_its_public_address():
 def test_a_public_address_that_is_not_one_is_refused(url):
     with pytest.raises(config.ConfigError, match="PUBLIC_URL must be an http"):
         config.load({"APP_ENV": "development", "PUBLIC_URL": url})
+
+
+class Asked(dict):
+    """An environment that remembers every name the configuration asks it for."""
+
+    def __init__(self, values):
+        super().__init__(values)
+        self.names = set()
+
+    def get(self, name, default=None):
+        self.names.add(name)
+        return super().get(name, default)
+
+    def __getitem__(self, name):
+        self.names.add(name)
+        return super().__getitem__(name)
+
+    def __contains__(self, name):
+        self.names.add(name)
+        return super().__contains__(name)
+
+
+def test_the_production_sample_names_every_setting_production_reads():
+    from tests.test_production import sample_settings
+
+    settings = sample_settings()
+    environment = Asked({**settings, "SECRET_KEY": "made by make production from secrets.token_hex"})
+    config.load(environment)
+    assert environment.names - set(settings) == set()

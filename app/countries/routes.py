@@ -89,9 +89,3 @@ def methodology():
         "countries/methodology.html", corrections=current_app.config["CORRECTIONS_EMAIL"],
         report=services.reconciliation(services.REPORT_DAY), listed=services.reconciliation(services.LIST_DAY),
     )
-
-
-@bp.route("/healthz")
-def healthz():
-    """Liveness for load balancers; also the bare route benchmarks compare against."""
-    return {"status": "ok"}

@@ -1,3 +1,4 @@
+import logging
 import time
 
 import click
@@ -8,6 +9,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from app.extensions import end_session
 from app.outbox.services import work
 
+log = logging.getLogger(__name__)
 outbox = AppGroup("outbox", help="Mail waiting to be sent.")
 
 
@@ -29,7 +31,8 @@ def work_command(loop, batch, idle):
             end_session()
             time.sleep(idle)
             continue
-        click.echo(f"sent {sent}")
+        if sent or not loop:  # a looping worker says nothing while nothing is due
+            log.info("outbox delivered", extra={"fields": {"sent": sent}})
         if not loop:
             return
         if not sent:

@@ -9,6 +9,7 @@ from app.http import cookieless, or_404
 from app.i18n import current_tag, html_lang, text_direction
 from app.letters import proofs
 from app.letters import services as letters
+from app.observability import metrics
 from app.outbox.services import deliver_inline
 from app.petitions import bp, services
 from app.petitions.forms import ActionForm, SignatureForm
@@ -130,6 +131,7 @@ def sign(slug):
 def store_signature(drive_id, data):
     services.sign(drive_id, data, current_tag())
     db.session.commit()
+    metrics.SIGNED.inc()
     deliver_inline()
 
 
@@ -156,6 +158,8 @@ def signature_action(token, purpose, perform):
     # Read before the commit, which expires the drive: after it, each attribute is a query.
     can_write, slug = (letters.offers_letters(drive), drive.slug) if drive is not None else (False, None)
     db.session.commit()
+    if outcome == services.SignatureOutcome.CONFIRMED:
+        metrics.CONFIRMED.inc()
     status = 409 if outcome == services.SignatureOutcome.CLOSED else 200
     return render_template("petitions/action.html", purpose=purpose, outcome=outcome, drive_slug=slug,
                            can_write=can_write), status
