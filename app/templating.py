@@ -92,7 +92,7 @@ FILTERS = {
     "isolated": isolated,
     "isolated_plain": isolating,  # the same, with Unicode isolates, where no markup can go (an SVG <title>)
     "number": format_decimal,
-    "percent": lambda share: format_percent(share),
+    "percent": format_percent,
     "names": lambda items: format_list(items, locale=get_locale()),
     "date_long": lambda d: format_date(d, "long"),
     "bcp47": html_lang,
